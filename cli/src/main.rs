@@ -1,0 +1,65 @@
+//! The `anomalies` command: wires arguments to the detection core on the embedded store.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Access Anomalies: detect risky just-in-time access from a stream of request events.
+#[derive(Parser)]
+#[command(name = "anomalies", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Detect anomalies in a JSONL file of events (or `-` for stdin) and print them as JSONL.
+    Replay {
+        /// Detection settings (TOML, or JSON with a .json extension).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The events: one JSON object per line. Reads stdin when omitted or `-`.
+        file: Option<PathBuf>,
+    },
+    /// Replay the bundled sample stream and print the anomalies as a table.
+    Demo {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Write a seeded, realistic event stream (people, bots, leaves, bad lines) as JSONL.
+    Generate {
+        /// Lines to write.
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Measure end-to-end replay throughput and peak memory on a generated stream.
+    Bench {
+        #[arg(long, default_value_t = 300_000)]
+        events: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Replay this file instead of generating one.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Replay { config, file } => commands::replay(config.as_deref(), file.as_deref()),
+        Command::Demo { config } => commands::demo(config.as_deref()),
+        Command::Generate {
+            events,
+            seed,
+            output,
+        } => commands::generate(events, seed, output.as_deref()),
+        Command::Bench { events, seed, file } => commands::bench(events, seed, file.as_deref()),
+    }
+}

@@ -1,0 +1,15 @@
+//! Access Anomalies core: the v1 event contract, domain types, the four detection rules,
+//! configuration, storage traits with the embedded in-memory store, and the replay driver
+//! that the CLI and (later) the Lambda functions share.
+
+pub mod anomaly;
+pub mod config;
+pub mod contract;
+pub mod domain;
+pub mod engine;
+pub mod generator;
+pub mod replay;
+pub mod rules;
+pub mod store;
+pub mod summary;
+pub mod text;

@@ -1,0 +1,265 @@
+//! Replay: run a stream of events through the detector on the in-memory store, with the
+//! clock taken from the events. Sweeps run at every sweep-interval boundary (UTC-aligned)
+//! that the event clock passes, and once at the end.
+//!
+//! The clock is the largest `occurred_at` seen so far. An event at exactly a boundary is
+//! processed before that boundary's sweep; a duplicate or a bad line never moves the clock.
+
+use crate::anomaly::{Anomaly, AnomalyType};
+use crate::contract::{parse_event, ContractError, MAX_EVENT_BYTES};
+use crate::domain::AccessEvent;
+use crate::engine::{ChangeKind, Detector, Outcome, Suppressed, SweepScope};
+use crate::store::{EventLog, MemoryStore};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::io::{BufRead, Read};
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplaySummary {
+    /// Non-blank input lines.
+    pub lines: u64,
+    /// Valid events processed (not duplicates).
+    pub events: u64,
+    pub duplicates: u64,
+    /// Lines that were not valid events.
+    pub rejected: u64,
+    pub sweeps: u64,
+    /// Anomalies in their final state, by type.
+    pub anomalies: BTreeMap<AnomalyType, u64>,
+    /// Updates of existing anomalies (automation dedup).
+    pub updates: u64,
+    /// Distinct anomalies (or automation groups) suppressed by allowlists, by type.
+    pub suppressed: BTreeMap<AnomalyType, u64>,
+}
+
+impl fmt::Display for ReplaySummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let by_type = |map: &BTreeMap<AnomalyType, u64>| {
+            AnomalyType::ALL
+                .iter()
+                .map(|t| format!("{t}={}", map.get(t).copied().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let total: u64 = self.anomalies.values().sum();
+        let suppressed: u64 = self.suppressed.values().sum();
+        writeln!(
+            f,
+            "summary: lines={} events={} duplicates={} rejected={} sweeps={}",
+            self.lines, self.events, self.duplicates, self.rejected, self.sweeps
+        )?;
+        writeln!(
+            f,
+            "anomalies: total={total} {} (updates={})",
+            by_type(&self.anomalies),
+            self.updates
+        )?;
+        write!(
+            f,
+            "suppressed: total={suppressed} {}",
+            by_type(&self.suppressed)
+        )
+    }
+}
+
+/// A line that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub error: ContractError,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.error)
+    }
+}
+
+/// A replay in progress.
+pub struct Replayer<'d> {
+    detector: &'d Detector,
+    store: MemoryStore,
+    clock: Option<DateTime<Utc>>,
+    /// The last boundary swept (or the first event's time, before any sweep).
+    sweep_cursor: Option<DateTime<Utc>>,
+    last_sweep: Option<DateTime<Utc>>,
+    summary: ReplaySummary,
+    suppressed: HashSet<Suppressed>,
+}
+
+impl<'d> Replayer<'d> {
+    pub fn new(detector: &'d Detector) -> Self {
+        Self {
+            detector,
+            store: MemoryStore::new(),
+            clock: None,
+            sweep_cursor: None,
+            last_sweep: None,
+            summary: ReplaySummary::default(),
+            suppressed: HashSet::new(),
+        }
+    }
+
+    /// Feed one input line (without its newline). Blank lines are skipped.
+    pub fn push_line(&mut self, number: u64, line: &[u8]) -> Result<(), LineError> {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        self.summary.lines += 1;
+        match parse_event(line) {
+            Ok(event) => {
+                self.push_event(&event);
+                Ok(())
+            }
+            Err(error) => {
+                self.summary.rejected += 1;
+                Err(LineError {
+                    line: number,
+                    error,
+                })
+            }
+        }
+    }
+
+    /// Feed one parsed event.
+    pub fn push_event(&mut self, event: &AccessEvent) -> Outcome {
+        if self.store.has_seen(&event.tenant_id, &event.event_id) {
+            self.summary.duplicates += 1;
+            return Outcome {
+                duplicate: true,
+                ..Outcome::default()
+            };
+        }
+        self.sweep_before(event.occurred_at);
+        let now = self
+            .clock
+            .map_or(event.occurred_at, |c| c.max(event.occurred_at));
+        self.clock = Some(now);
+        self.sweep_cursor.get_or_insert(now);
+        let outcome = self.detector.process(&mut self.store, event, now);
+        self.summary.events += 1;
+        self.record(&outcome);
+        outcome
+    }
+
+    fn next_boundary(&self, after: DateTime<Utc>) -> DateTime<Utc> {
+        let interval = self.detector.sweep_interval().num_seconds();
+        let next = (after.timestamp().div_euclid(interval) + 1) * interval;
+        DateTime::from_timestamp(next, 0).unwrap_or(after)
+    }
+
+    /// Sweep every boundary strictly before `t` that has not been swept.
+    fn sweep_before(&mut self, t: DateTime<Utc>) {
+        while let Some(cursor) = self.sweep_cursor {
+            let boundary = self.next_boundary(cursor);
+            if boundary >= t || boundary <= cursor {
+                break;
+            }
+            self.sweep_at(boundary);
+            self.sweep_cursor = Some(boundary);
+        }
+    }
+
+    fn sweep_at(&mut self, at: DateTime<Utc>) {
+        let scope = self.last_sweep.map_or(SweepScope::Full, SweepScope::Since);
+        let outcome = self.detector.sweep(&mut self.store, at, scope);
+        self.last_sweep = Some(at);
+        self.summary.sweeps += 1;
+        self.record(&outcome);
+    }
+
+    fn record(&mut self, outcome: &Outcome) {
+        for change in &outcome.changes {
+            if change.kind == ChangeKind::Updated {
+                self.summary.updates += 1;
+            }
+        }
+        for suppressed in &outcome.suppressed {
+            if self.suppressed.insert(suppressed.clone()) {
+                *self.summary.suppressed.entry(suppressed.kind).or_default() += 1;
+            }
+        }
+    }
+
+    /// Run the remaining boundary sweeps and the final one; return the store and summary.
+    pub fn finish(mut self) -> (MemoryStore, ReplaySummary) {
+        if let Some(clock) = self.clock {
+            self.sweep_before(clock + Duration::nanoseconds(1));
+            if self.last_sweep != Some(clock) {
+                self.sweep_at(clock);
+            }
+        }
+        for anomaly in self.store.anomalies_by_detection() {
+            *self.summary.anomalies.entry(anomaly.kind).or_default() += 1;
+        }
+        (self.store, self.summary)
+    }
+}
+
+/// Replay JSON lines from `input`: bad lines go to `on_error`, and the result is every
+/// anomaly in its final state (ordered by `detected_at`, then id) with the summary.
+pub fn replay_reader<R: BufRead>(
+    detector: &Detector,
+    mut input: R,
+    mut on_error: impl FnMut(&LineError),
+) -> std::io::Result<(Vec<Anomaly>, ReplaySummary)> {
+    let mut replayer = Replayer::new(detector);
+    let mut buffer = Vec::with_capacity(4096);
+    let mut number = 0u64;
+    // Read at most one byte past the limit per line, so a huge line cannot exhaust memory.
+    let limit = MAX_EVENT_BYTES as u64 + 2;
+    loop {
+        buffer.clear();
+        let read = (&mut input).take(limit).read_until(b'\n', &mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        if read as u64 == limit && buffer.last() != Some(&b'\n') {
+            let total = read + skip_rest_of_line(&mut input)?;
+            replayer.summary.lines += 1;
+            replayer.summary.rejected += 1;
+            on_error(&LineError {
+                line: number,
+                error: ContractError::TooLarge(total),
+            });
+            continue;
+        }
+        let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Err(error) = replayer.push_line(number, line) {
+            on_error(&error);
+        }
+    }
+    let (store, summary) = replayer.finish();
+    let anomalies = store
+        .anomalies_by_detection()
+        .into_iter()
+        .cloned()
+        .collect();
+    Ok((anomalies, summary))
+}
+
+/// Discard input up to and including the next newline; return how many bytes were skipped.
+fn skip_rest_of_line<R: BufRead>(input: &mut R) -> std::io::Result<usize> {
+    let mut skipped = 0;
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(skipped);
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                input.consume(end + 1);
+                return Ok(skipped + end);
+            }
+            None => {
+                let len = chunk.len();
+                input.consume(len);
+                skipped += len;
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The embedded in-memory store. State is partitioned by tenant like the DynamoDB items;
+//! automation groups live in a vector indexed by number, with a time-bucket index (the same
+//! 15-minute buckets the DynamoDB design uses) so a sweep reads only the groups active in
+//! its window.
+
+use super::*;
+use crate::domain::{AccessRequest, AnomalyId, EventId, RequestId, TenantId, UserId};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Width of a time bucket of the automation index, in seconds.
+const BUCKET_SECONDS: i64 = 15 * 60;
+
+fn bucket_of(t: DateTime<Utc>) -> i64 {
+    t.timestamp().div_euclid(BUCKET_SECONDS)
+}
+
+type GroupIndex = usize;
+
+#[derive(Debug, Default)]
+struct TenantState {
+    seen_events: HashSet<EventId>,
+    requests: HashMap<RequestId, GroupIndex>,
+    activity: HashMap<UserId, LastActivity>,
+    rejections: HashMap<UserId, Vec<Rejection>>,
+}
+
+/// The in-memory store.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tenants: HashMap<TenantId, TenantState>,
+    group_index: HashMap<GroupKey, GroupIndex>,
+    groups: Vec<(GroupKey, GroupState)>,
+    buckets: BTreeMap<i64, Vec<GroupIndex>>,
+    touched: Vec<GroupIndex>,
+    anomalies: HashMap<AnomalyId, Anomaly>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every anomaly, ordered by `detected_at`, then id.
+    pub fn anomalies_by_detection(&self) -> Vec<&Anomaly> {
+        let mut all: Vec<&Anomaly> = self.anomalies.values().collect();
+        all.sort_by(|a, b| (a.detected_at, &a.id).cmp(&(b.detected_at, &b.id)));
+        all
+    }
+
+    pub fn anomaly_count(&self) -> usize {
+        self.anomalies.len()
+    }
+
+    fn tenant(&self, tenant: &TenantId) -> Option<&TenantState> {
+        self.tenants.get(tenant)
+    }
+
+    fn tenant_mut(&mut self, tenant: &TenantId) -> &mut TenantState {
+        if !self.tenants.contains_key(tenant) {
+            self.tenants.insert(tenant.clone(), TenantState::default());
+        }
+        // Inserted just above when missing.
+        self.tenants
+            .get_mut(tenant)
+            .unwrap_or_else(|| unreachable!())
+    }
+
+    fn group_of(&mut self, key: &GroupKey) -> GroupIndex {
+        if let Some(&index) = self.group_index.get(key) {
+            return index;
+        }
+        let index = self.groups.len();
+        self.groups.push((key.clone(), GroupState::default()));
+        self.group_index.insert(key.clone(), index);
+        index
+    }
+
+    fn touch(&mut self, index: GroupIndex) {
+        if self.touched.last() != Some(&index) {
+            self.touched.push(index);
+        }
+    }
+
+    fn keys_of(&self, mut indexes: Vec<GroupIndex>) -> Vec<GroupKey> {
+        indexes.sort_unstable();
+        indexes.dedup();
+        let mut keys: Vec<GroupKey> = indexes
+            .into_iter()
+            .map(|i| self.groups[i].0.clone())
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+}
+
+impl EventLog for MemoryStore {
+    fn has_seen(&self, tenant: &TenantId, event: &EventId) -> bool {
+        self.tenant(tenant)
+            .is_some_and(|t| t.seen_events.contains(event))
+    }
+
+    fn mark_seen(&mut self, tenant: &TenantId, event: &EventId) -> bool {
+        let state = self.tenant_mut(tenant);
+        if state.seen_events.contains(event) {
+            return false;
+        }
+        state.seen_events.insert(event.clone())
+    }
+}
+
+impl RequestLog for MemoryStore {
+    fn request_group(&self, tenant: &TenantId, request: &RequestId) -> Option<&GroupKey> {
+        let index = *self.tenant(tenant)?.requests.get(request)?;
+        Some(&self.groups[index].0)
+    }
+
+    fn record_request(
+        &mut self,
+        key: &GroupKey,
+        entry: GroupEntry,
+        request: &AccessRequest,
+        high_risk: bool,
+    ) {
+        if self
+            .tenant(&key.tenant_id)
+            .is_some_and(|t| t.requests.contains_key(&entry.request_id))
+        {
+            return;
+        }
+        let index = self.group_of(key);
+        self.tenant_mut(&key.tenant_id)
+            .requests
+            .insert(entry.request_id.clone(), index);
+        let bucket = self.buckets.entry(bucket_of(entry.created_at)).or_default();
+        if bucket.last() != Some(&index) {
+            bucket.push(index);
+        }
+        self.touch(index);
+        let group = &mut self.groups[index].1;
+        let position = group.entries.partition_point(|e| {
+            (e.created_at, &e.request_id) <= (entry.created_at, &entry.request_id)
+        });
+        if position == group.entries.len() {
+            group.high_risk = high_risk;
+            group.latest_request = Some(request.clone());
+        }
+        group.entries.insert(position, entry);
+    }
+
+    fn record_access_end(&mut self, tenant: &TenantId, request: &RequestId, at: DateTime<Utc>) {
+        let Some(&index) = self.tenant(tenant).and_then(|t| t.requests.get(request)) else {
+            return;
+        };
+        let group = &mut self.groups[index].1;
+        if let Some(entry) = group
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|e| &e.request_id == request)
+        {
+            if entry.ended_at.is_none() {
+                entry.ended_at = Some(at);
+                self.touch(index);
+            }
+        }
+    }
+}
+
+impl ActivityLog for MemoryStore {
+    fn last_activity(&self, tenant: &TenantId, requester: &UserId) -> Option<&LastActivity> {
+        self.tenant(tenant)?.activity.get(requester)
+    }
+
+    fn record_activity(&mut self, tenant: &TenantId, requester: &UserId, activity: LastActivity) {
+        let state = self.tenant_mut(tenant);
+        match state.activity.get_mut(requester) {
+            Some(current) if activity.created_at > current.created_at => *current = activity,
+            Some(_) => {}
+            None => {
+                state.activity.insert(requester.clone(), activity);
+            }
+        }
+    }
+}
+
+impl RejectionLog for MemoryStore {
+    fn open_rejections(&self, tenant: &TenantId, requester: &UserId) -> &[Rejection] {
+        self.tenant(tenant)
+            .and_then(|t| t.rejections.get(requester))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn add_rejection(&mut self, tenant: &TenantId, requester: &UserId, rejection: Rejection) {
+        let state = self.tenant_mut(tenant);
+        let list = match state.rejections.get_mut(requester) {
+            Some(list) => list,
+            None => state.rejections.entry(requester.clone()).or_default(),
+        };
+        if !list.iter().any(|r| r.request_id == rejection.request_id) {
+            list.push(rejection);
+        }
+    }
+
+    fn consume_rejections(
+        &mut self,
+        tenant: &TenantId,
+        requester: &UserId,
+        requests: &[RequestId],
+    ) {
+        if let Some(list) = self
+            .tenants
+            .get_mut(tenant)
+            .and_then(|t| t.rejections.get_mut(requester))
+        {
+            list.retain(|r| !requests.contains(&r.request_id));
+        }
+    }
+}
+
+impl AutomationIndex for MemoryStore {
+    fn groups_in_window(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<GroupKey> {
+        let indexes = self
+            .buckets
+            .range(bucket_of(from)..=bucket_of(to))
+            .flat_map(|(_, groups)| groups.iter().copied())
+            .collect();
+        self.keys_of(indexes)
+    }
+
+    fn take_touched_groups(&mut self) -> Vec<GroupKey> {
+        let touched = std::mem::take(&mut self.touched);
+        self.keys_of(touched)
+    }
+
+    fn group(&self, key: &GroupKey) -> Option<&GroupState> {
+        self.group_index.get(key).map(|&i| &self.groups[i].1)
+    }
+
+    fn set_group_anomaly(&mut self, key: &GroupKey, anomaly: AnomalyId) {
+        if let Some(&index) = self.group_index.get(key) {
+            self.groups[index].1.automation_anomaly = Some(anomaly);
+        }
+    }
+}
+
+impl AnomalyStore for MemoryStore {
+    fn anomaly(&self, id: &AnomalyId) -> Option<&Anomaly> {
+        self.anomalies.get(id)
+    }
+
+    fn put_anomaly(&mut self, anomaly: Anomaly) {
+        self.anomalies.insert(anomaly.id.clone(), anomaly);
+    }
+}
