@@ -146,7 +146,9 @@ pub enum AutomationTrigger {
     },
 }
 
-/// What a rule found, per type.
+/// What a rule found, per type. (Variants differ in size; one is stored per anomaly, so
+/// boxing would only add indirection.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Evidence {

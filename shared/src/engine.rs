@@ -62,6 +62,13 @@ pub enum SweepScope {
     Since(DateTime<Utc>),
 }
 
+/// What a request's first sighting records once the event's rules have run.
+struct FirstSighting {
+    key: GroupKey,
+    entry: GroupEntry,
+    high_risk: bool,
+}
+
 /// The compiled rules and settings.
 #[derive(Debug, Clone)]
 pub struct Detector {
@@ -111,11 +118,12 @@ impl Detector {
         ))
     }
 
-    /// Run the ingest-time rules on one event. `now` becomes `detected_at`.
+    /// Run the ingest-time rules on one event. `now` becomes `detected_at`. The event is
+    /// taken by value: on first sighting its request becomes the group's latest request.
     pub fn process<S: DetectionStore>(
         &self,
         store: &mut S,
-        event: &AccessEvent,
+        event: AccessEvent,
         now: DateTime<Utc>,
     ) -> Outcome {
         let mut out = Outcome::default();
@@ -125,60 +133,56 @@ impl Detector {
             return out;
         }
         let request = &event.request;
-        if store.request_group(tenant, &request.id).is_none() {
-            self.first_sighting(store, event, now, &mut out);
-        }
+        let mut first = match store.request_group(tenant, &request.id) {
+            None => Some(self.first_sighting(store, &event, now, &mut out)),
+            Some(_) => None,
+        };
         match request.status {
             RequestStatus::Rejected if event.is_manual_rejection() => {
-                store.add_rejection(tenant, &request.requester.id, Rejection::from_event(event));
+                store.add_rejection(tenant, &request.requester.id, Rejection::from_event(&event));
             }
             RequestStatus::Approved if self.config.approved_after_rejection.enabled => {
-                self.approval(store, event, now, &mut out);
+                self.approval(store, &event, now, &mut out);
             }
-            status if status.ends_access() => {
-                store.record_access_end(tenant, &request.id, event.occurred_at)
-            }
+            status if status.ends_access() => match first.as_mut() {
+                Some(sighting) => sighting.entry.ended_at = Some(event.occurred_at),
+                None => store.record_access_end(tenant, &request.id, event.occurred_at),
+            },
             _ => {}
+        }
+        if let Some(sighting) = first {
+            store.record_request(
+                &sighting.key,
+                sighting.entry,
+                event.request,
+                sighting.high_risk,
+            );
         }
         out
     }
 
+    /// Run the first-sighting rules; return what to record for the request.
     fn first_sighting<S: DetectionStore>(
         &self,
         store: &mut S,
         event: &AccessEvent,
         now: DateTime<Utc>,
         out: &mut Outcome,
-    ) {
+    ) -> FirstSighting {
         let tenant = &event.tenant_id;
         let request = &event.request;
         let high_risk = self.high_risk.evaluate(request);
         let is_high_risk = high_risk.is_some();
         if let (true, Some(evidence)) = (self.config.high_risk_access.enabled, high_risk) {
-            self.raise(
-                store,
-                tenant,
-                AnomalyType::HighRiskAccess,
-                request,
-                evidence,
-                now,
-                out,
-            );
+            let kind = AnomalyType::HighRiskAccess;
+            self.raise(store, tenant, kind, request, evidence, now, out);
         }
         if self.config.inactive_user.enabled {
             let previous = store.last_activity(tenant, &request.requester.id);
-            if let Some(evidence) =
-                inactive_user::evaluate(&self.config.inactive_user, previous, request)
-            {
-                self.raise(
-                    store,
-                    tenant,
-                    AnomalyType::InactiveUser,
-                    request,
-                    evidence,
-                    now,
-                    out,
-                );
+            let config = &self.config.inactive_user;
+            if let Some(evidence) = inactive_user::evaluate(config, previous, request) {
+                let kind = AnomalyType::InactiveUser;
+                self.raise(store, tenant, kind, request, evidence, now, out);
             }
         }
         let activity = LastActivity {
@@ -186,17 +190,19 @@ impl Detector {
             created_at: request.created_at,
         };
         store.record_activity(tenant, &request.requester.id, activity);
-        let key = GroupKey {
-            tenant_id: tenant.clone(),
-            requester_id: request.requester.id.clone(),
-            scope: access_automation::scope_key(request),
-        };
-        let entry = GroupEntry {
-            request_id: request.id.clone(),
-            created_at: request.created_at,
-            ended_at: None,
-        };
-        store.record_request(&key, entry, request, is_high_risk);
+        FirstSighting {
+            key: GroupKey {
+                tenant_id: tenant.clone(),
+                requester_id: request.requester.id.clone(),
+                scope: access_automation::scope_key(request),
+            },
+            entry: GroupEntry {
+                request_id: request.id.clone(),
+                created_at: request.created_at,
+                ended_at: None,
+            },
+            high_risk: is_high_risk,
+        }
     }
 
     fn approval<S: DetectionStore>(
@@ -240,6 +246,7 @@ impl Detector {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn build(
         &self,
         tenant: &TenantId,

@@ -339,7 +339,9 @@ pub fn generate<W: Write>(options: &GeneratorOptions, out: &mut W) -> io::Result
         for p in 0..options.people.max(1) {
             let name = FIRST_NAMES[p % FIRST_NAMES.len()];
             let value = json!({"id": format!("user-{t}-{p}"), "name": format!("{name} {p}"), "email": format!("{}.{p}@example.com", name.to_lowercase())});
-            let leave = rng.gen_bool(0.15).then(|| {
+            // The first person of each tenant always takes a long leave, so even a short
+            // stream has a return from inactivity; others do with some probability.
+            let leave = (p == 0 || rng.gen_bool(0.15)).then(|| {
                 let from = rng.gen_range(5..options.days.max(6));
                 (from, from + rng.gen_range(91..140))
             });

@@ -42,7 +42,7 @@ pub trait RequestLog {
         &mut self,
         key: &GroupKey,
         entry: GroupEntry,
-        request: &AccessRequest,
+        request: AccessRequest,
         high_risk: bool,
     );
     /// Record when a request's access ended (the first end event wins).
