@@ -7,12 +7,11 @@
 
 use crate::domain::{
     AccessEvent, AccessFlow, AccessRequest, Decision, DecisionMode, EventId, Integration, Party,
-    RequestId, RequestStatus, Resource, ResourceId, TenantId, UserId,
+    RequestId, RequestStatus, Resource, ResourceId, Tags, TenantId, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// The largest event accepted, in bytes. Real events are a few KiB; anything larger is
 /// almost certainly a mistake or an attack, and is rejected before it is parsed.
@@ -43,7 +42,12 @@ pub fn parse_event(bytes: &[u8]) -> Result<AccessEvent, ContractError> {
     if bytes.len() > MAX_EVENT_BYTES {
         return Err(ContractError::TooLarge(bytes.len()));
     }
-    match serde_json::from_slice::<WireEvent>(bytes) {
+    // Validate UTF-8 once for the whole line; serde_json then skips it per string.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(ContractError::Syntax("the line is not valid UTF-8".into()));
+    };
+    // sonic-rs (SIMD) on the fast path; serde_json explains failures below.
+    match sonic_rs::from_str::<WireEvent>(text) {
         Ok(wire) => AccessEvent::try_from(wire),
         // The fast path failed: parse again, slowly, to name the field that is wrong.
         Err(_) => Err(explain_serde_error(bytes)),
@@ -159,7 +163,7 @@ struct WireResource {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
-    tags: Option<BTreeMap<String, String>>,
+    tags: Option<Tags>,
 }
 
 #[derive(Deserialize)]
@@ -187,13 +191,31 @@ fn timestamp(path: &str, text: &str) -> Result<DateTime<Utc>, ContractError> {
         })
 }
 
-fn id<T: TryFrom<String>>(path: &str, value: String) -> Result<T, ContractError> {
-    T::try_from(value).map_err(|_| ContractError::field(path, "must be a non-empty string"))
+/// A field's JSON path, formatted only when an error needs it (not on the hot path).
+enum FieldPath {
+    Static(&'static str),
+    Child(&'static str, &'static str),
+    Indexed(&'static str, usize, &'static str),
 }
 
-fn party(path: &str, wire: WireParty) -> Result<Party, ContractError> {
+impl FieldPath {
+    fn render(&self) -> String {
+        match self {
+            Self::Static(path) => (*path).to_owned(),
+            Self::Child(parent, child) => format!("{parent}.{child}"),
+            Self::Indexed(list, i, child) => format!("{list}[{i}].{child}"),
+        }
+    }
+}
+
+fn id<T: TryFrom<String>>(path: FieldPath, value: String) -> Result<T, ContractError> {
+    T::try_from(value)
+        .map_err(|_| ContractError::field(path.render(), "must be a non-empty string"))
+}
+
+fn party(path: &'static str, wire: WireParty) -> Result<Party, ContractError> {
     Ok(Party {
-        id: id::<UserId>(&format!("{path}.id"), wire.id)?,
+        id: id::<UserId>(FieldPath::Child(path, "id"), wire.id)?,
         name: wire.name,
         email: wire.email,
     })
@@ -205,10 +227,10 @@ impl<'a> TryFrom<WireEvent<'a>> for AccessEvent {
     fn try_from(wire: WireEvent<'a>) -> Result<Self, Self::Error> {
         let tenant_id = match wire.tenant_id {
             None => TenantId::default_tenant(),
-            Some(tenant) => id("tenant_id", tenant)?,
+            Some(tenant) => id(FieldPath::Static("tenant_id"), tenant)?,
         };
         Ok(AccessEvent {
-            event_id: id::<EventId>("event_id", wire.event_id)?,
+            event_id: id::<EventId>(FieldPath::Static("event_id"), wire.event_id)?,
             tenant_id,
             occurred_at: timestamp("occurred_at", &wire.occurred_at)?,
             request: AccessRequest::try_from(wire.request)?,
@@ -233,12 +255,15 @@ impl<'a> TryFrom<WireRequest<'a>> for AccessRequest {
             ));
         }
         Ok(AccessRequest {
-            id: id::<RequestId>("request.id", wire.id)?,
+            id: id::<RequestId>(FieldPath::Static("request.id"), wire.id)?,
             status,
             created_at: timestamp("request.created_at", &wire.created_at)?,
             requester: party("request.requester", wire.requester)?,
             integration: Integration {
-                id: id("request.integration.id", wire.integration.id)?,
+                id: id(
+                    FieldPath::Static("request.integration.id"),
+                    wire.integration.id,
+                )?,
                 name: wire.integration.name,
                 kind: wire.integration.kind,
             },
@@ -265,7 +290,7 @@ fn resources(wire: Vec<WireResource>) -> Result<Vec<Resource>, ContractError> {
         .enumerate()
         .map(|(i, r)| {
             Ok(Resource {
-                id: id::<ResourceId>(&format!("request.resources[{i}].id"), r.id)?,
+                id: id::<ResourceId>(FieldPath::Indexed("request.resources", i, "id"), r.id)?,
                 name: r.name,
                 tags: r.tags.unwrap_or_default(),
             })
@@ -368,7 +393,7 @@ mod tests {
             event.request.created_at.to_rfc3339(),
             "2026-01-05T09:00:00+00:00"
         );
-        assert_eq!(event.request.resources[0].tags["env"], "prod");
+        assert_eq!(event.request.resources[0].tags.get("env"), Some("prod"));
     }
 
     #[test]

@@ -205,7 +205,7 @@ impl<'d> Replayer<'d> {
                 self.sweep_at(clock);
             }
         }
-        for anomaly in self.store.anomalies_by_detection() {
+        for anomaly in self.store.anomalies() {
             *self.summary.anomalies.entry(anomaly.kind).or_default() += 1;
         }
         (self.store, self.summary)
@@ -248,11 +248,7 @@ pub fn replay_reader<R: BufRead>(
         }
     }
     let (store, summary) = replayer.finish();
-    let anomalies = store
-        .anomalies_by_detection()
-        .into_iter()
-        .cloned()
-        .collect();
+    let anomalies = store.into_anomalies_by_detection();
     Ok((anomalies, summary))
 }
 

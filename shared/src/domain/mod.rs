@@ -3,7 +3,9 @@
 mod ids;
 mod request;
 mod status;
+mod tags;
 
 pub use ids::*;
 pub use request::*;
 pub use status::*;
+pub use tags::Tags;

@@ -1,11 +1,11 @@
 //! A parsed access-request event and the request it describes.
 
 use super::{
-    DecisionMode, EventId, IntegrationId, RequestId, RequestStatus, ResourceId, TenantId, UserId,
+    DecisionMode, EventId, IntegrationId, RequestId, RequestStatus, ResourceId, Tags, TenantId,
+    UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A person or identity, with optional display details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,8 +33,8 @@ pub struct Resource {
     pub id: ResourceId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 /// The access flow (policy) a request was made under.

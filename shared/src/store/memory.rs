@@ -52,6 +52,19 @@ impl MemoryStore {
         all
     }
 
+    /// Consume the store, keeping only its anomalies, ordered like
+    /// [`Self::anomalies_by_detection`].
+    pub fn into_anomalies_by_detection(self) -> Vec<Anomaly> {
+        let mut all: Vec<Anomaly> = self.anomalies.into_values().collect();
+        all.sort_by(|a, b| (a.detected_at, &a.id).cmp(&(b.detected_at, &b.id)));
+        all
+    }
+
+    /// Every anomaly, in no particular order.
+    pub fn anomalies(&self) -> impl Iterator<Item = &Anomaly> {
+        self.anomalies.values()
+    }
+
     pub fn anomaly_count(&self) -> usize {
         self.anomalies.len()
     }
@@ -147,7 +160,7 @@ impl RequestLog for MemoryStore {
         });
         if position == group.entries.len() {
             group.high_risk = high_risk;
-            group.latest_request = Some(request);
+            group.latest_request = Some(Box::new(request));
         }
         group.entries.insert(position, entry);
     }

@@ -72,7 +72,7 @@ pub struct GroupState {
     /// Whether the group's latest request was high-risk (raises automation severity).
     pub high_risk: bool,
     /// The group's latest request (by `created_at`).
-    pub latest_request: Option<AccessRequest>,
+    pub latest_request: Option<Box<AccessRequest>>,
     /// The group's most recent automation anomaly.
     pub automation_anomaly: Option<AnomalyId>,
 }
