@@ -56,14 +56,21 @@ enum Command {
     },
 }
 
-/// `mi_option_purge_delay` in mimalloc v2's `mi_option_t` (include/mimalloc.h).
+/// Indexes into `mi_option_t` of the mimalloc v3 that libmimalloc-sys 0.1.49 builds
+/// (c_src/mimalloc/v3/include/mimalloc.h); the crate exports no constants for these.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> anyhow::Result<()> {
     // Replay only grows its state: returning freed pages to the OS and faulting them back
-    // (2 MiB at a time with transparent huge pages) cost a fifth of the run. Keep them.
-    // SAFETY: sets a process-wide allocator option before any threads exist.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // cost up to a fifth of the run, and faulting in 2 MiB transparent huge pages made run
+    // times swing by a third. Keep freed pages, and use ordinary pages.
+    // SAFETY: sets a process-wide allocator option and a process flag (checked by the kernel
+    // at each page fault) before any other thread exists; neither touches Rust memory.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        #[cfg(target_os = "linux")]
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     match Cli::parse().command {
         Command::Replay { config, file } => commands::replay(config.as_deref(), file.as_deref()),
         Command::Demo { config } => commands::demo(config.as_deref()),

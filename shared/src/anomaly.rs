@@ -6,6 +6,7 @@ use crate::domain::{
     AccessFlow, AnomalyId, Integration, Party, RequestId, Resource, ResourceId, TenantId,
 };
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -113,14 +114,14 @@ pub enum MatchedField {
 pub struct SensitiveMatch {
     pub resource_id: ResourceId,
     pub field: MatchedField,
-    pub value: String,
+    pub value: CompactString,
     pub keyword: String,
 }
 
 /// One elevated keyword found in a permission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ElevatedMatch {
-    pub permission: String,
+    pub permission: CompactString,
     pub keyword: String,
 }
 
@@ -168,7 +169,7 @@ pub enum Evidence {
         approved_by: Option<Party>,
         days_since_rejection: i64,
         common_resources: Vec<ResourceId>,
-        common_permissions: Vec<String>,
+        common_permissions: Vec<CompactString>,
         /// Every earlier rejection this approval reversed (the most recent is cited above).
         reversed_rejections: Vec<RequestId>,
     },
@@ -202,9 +203,9 @@ pub struct Anomaly {
     pub request_id: RequestId,
     pub requester: Party,
     pub integration: Integration,
-    pub resource_type: String,
+    pub resource_type: CompactString,
     pub resources: Vec<Resource>,
-    pub permissions: Vec<String>,
+    pub permissions: Vec<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_flow: Option<AccessFlow>,
     pub summary: String,

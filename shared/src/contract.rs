@@ -10,6 +10,7 @@ use crate::domain::{
     RequestId, RequestStatus, Resource, ResourceId, Tags, TenantId, UserId,
 };
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -106,9 +107,9 @@ fn strip_position(message: &str) -> String {
 
 #[derive(Deserialize)]
 struct WireEvent<'a> {
-    event_id: String,
+    event_id: CompactString,
     #[serde(default)]
-    tenant_id: Option<String>,
+    tenant_id: Option<CompactString>,
     #[serde(borrow)]
     occurred_at: Cow<'a, str>,
     #[serde(borrow)]
@@ -117,16 +118,16 @@ struct WireEvent<'a> {
 
 #[derive(Deserialize)]
 struct WireRequest<'a> {
-    id: String,
+    id: CompactString,
     #[serde(borrow)]
     status: Cow<'a, str>,
     #[serde(borrow)]
     created_at: Cow<'a, str>,
     requester: WireParty,
     integration: WireIntegration,
-    resource_type: String,
+    resource_type: CompactString,
     resources: Vec<WireResource>,
-    permissions: Vec<String>,
+    permissions: Vec<CompactString>,
     #[serde(default)]
     access_flow: Option<WireAccessFlow>,
     #[serde(default)]
@@ -134,43 +135,43 @@ struct WireRequest<'a> {
     #[serde(default)]
     duration_seconds: Option<u64>,
     #[serde(default)]
-    client: Option<String>,
+    client: Option<CompactString>,
     #[serde(default, borrow)]
     decision: Option<WireDecision<'a>>,
 }
 
 #[derive(Deserialize)]
 struct WireParty {
-    id: String,
+    id: CompactString,
     #[serde(default)]
-    name: Option<String>,
+    name: Option<CompactString>,
     #[serde(default)]
-    email: Option<String>,
+    email: Option<CompactString>,
 }
 
 #[derive(Deserialize)]
 struct WireIntegration {
-    id: String,
+    id: CompactString,
     #[serde(default)]
-    name: Option<String>,
+    name: Option<CompactString>,
     #[serde(default, rename = "type")]
-    kind: Option<String>,
+    kind: Option<CompactString>,
 }
 
 #[derive(Deserialize)]
 struct WireResource {
-    id: String,
+    id: CompactString,
     #[serde(default)]
-    name: Option<String>,
+    name: Option<CompactString>,
     #[serde(default)]
     tags: Option<Tags>,
 }
 
 #[derive(Deserialize)]
 struct WireAccessFlow {
-    id: String,
+    id: CompactString,
     #[serde(default)]
-    name: Option<String>,
+    name: Option<CompactString>,
 }
 
 #[derive(Deserialize)]
@@ -184,11 +185,9 @@ struct WireDecision<'a> {
 }
 
 fn timestamp(path: &str, text: &str) -> Result<DateTime<Utc>, ContractError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            ContractError::field(path, format!("{text:?} is not an RFC 3339 timestamp ({e})"))
-        })
+    crate::timestamp::parse_rfc3339(text).map_err(|e| {
+        ContractError::field(path, format!("{text:?} is not an RFC 3339 timestamp ({e})"))
+    })
 }
 
 /// A field's JSON path, formatted only when an error needs it (not on the hot path).
@@ -208,7 +207,10 @@ impl FieldPath {
     }
 }
 
-fn id<T: TryFrom<String>>(path: FieldPath, value: String) -> Result<T, ContractError> {
+fn id<T: TryFrom<CompactString>>(
+    path: FieldPath,
+    value: CompactString,
+) -> Result<T, ContractError> {
     T::try_from(value)
         .map_err(|_| ContractError::field(path.render(), "must be a non-empty string"))
 }
@@ -248,7 +250,7 @@ impl<'a> TryFrom<WireRequest<'a>> for AccessRequest {
                 .map_err(|e: crate::domain::UnknownStatus| {
                     ContractError::field("request.status", e.to_string())
                 })?;
-        if wire.resource_type.trim().is_empty() {
+        if is_blank(&wire.resource_type) {
             return Err(ContractError::field(
                 "request.resource_type",
                 "must be a non-empty string",
@@ -279,6 +281,11 @@ impl<'a> TryFrom<WireRequest<'a>> for AccessRequest {
     }
 }
 
+/// Empty or whitespace only; stops at the first other character.
+fn is_blank(text: &str) -> bool {
+    !text.chars().any(|c| !c.is_whitespace())
+}
+
 fn resources(wire: Vec<WireResource>) -> Result<Vec<Resource>, ContractError> {
     if wire.is_empty() {
         return Err(ContractError::field(
@@ -298,14 +305,14 @@ fn resources(wire: Vec<WireResource>) -> Result<Vec<Resource>, ContractError> {
         .collect()
 }
 
-fn permissions(wire: Vec<String>) -> Result<Vec<String>, ContractError> {
+fn permissions(wire: Vec<CompactString>) -> Result<Vec<CompactString>, ContractError> {
     if wire.is_empty() {
         return Err(ContractError::field(
             "request.permissions",
             "must list at least one permission",
         ));
     }
-    if let Some(i) = wire.iter().position(|p| p.trim().is_empty()) {
+    if let Some(i) = wire.iter().position(|p| is_blank(p)) {
         return Err(ContractError::field(
             format!("request.permissions[{i}]"),
             "must be a non-empty string",
@@ -316,7 +323,7 @@ fn permissions(wire: Vec<String>) -> Result<Vec<String>, ContractError> {
 
 fn access_flow(wire: Option<WireAccessFlow>) -> Result<Option<AccessFlow>, ContractError> {
     wire.map(|flow| {
-        if flow.id.trim().is_empty() {
+        if is_blank(&flow.id) {
             return Err(ContractError::field(
                 "request.access_flow.id",
                 "must be a non-empty string",

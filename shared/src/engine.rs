@@ -126,12 +126,25 @@ impl Detector {
         event: AccessEvent,
         now: DateTime<Utc>,
     ) -> Outcome {
+        if !store.mark_seen(&event.tenant_id, &event.event_id) {
+            return Outcome {
+                duplicate: true,
+                ..Outcome::default()
+            };
+        }
+        self.process_unseen(store, event, now)
+    }
+
+    /// [`Self::process`] for an event the caller has already marked as seen (replay does,
+    /// to run due sweeps between the duplicate check and the rules).
+    pub fn process_unseen<S: DetectionStore>(
+        &self,
+        store: &mut S,
+        event: AccessEvent,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         let mut out = Outcome::default();
         let tenant = &event.tenant_id;
-        if !store.mark_seen(tenant, &event.event_id) {
-            out.duplicate = true;
-            return out;
-        }
         let request = &event.request;
         let mut first = match store.request_group(tenant, &request.id) {
             None => Some(self.first_sighting(store, &event, now, &mut out)),
@@ -331,22 +344,22 @@ impl Detector {
         }
         let window = self.window();
         let from = at - window;
-        let mut keys = match scope {
+        let mut groups = match scope {
             SweepScope::Full => store.groups_in_window(from, at),
             SweepScope::Since(previous) => {
-                let mut keys = store.groups_in_window(previous - window, from);
-                keys.extend(store.groups_in_window(previous, at));
-                keys.extend(touched);
-                keys
+                let mut groups = store.groups_in_window(previous - window, from);
+                groups.extend(store.groups_in_window(previous, at));
+                groups.extend(touched);
+                groups
             }
         };
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            if let Some(change) = self.sweep_group(store, &key, from, at, &mut out) {
+        groups.sort_unstable();
+        groups.dedup();
+        for group in groups {
+            if let Some(change) = self.sweep_group(store, &group, from, at, &mut out) {
                 let id = change.anomaly.id.clone();
                 store.put_anomaly(change.anomaly.clone());
-                store.set_group_anomaly(&key, id);
+                store.set_group_anomaly(&group, id);
                 out.changes.push(change);
             }
         }
@@ -356,12 +369,12 @@ impl Detector {
     fn sweep_group<S: DetectionStore>(
         &self,
         store: &S,
-        key: &GroupKey,
+        group: &S::GroupRef,
         from: DateTime<Utc>,
         at: DateTime<Utc>,
         out: &mut Outcome,
     ) -> Option<Change> {
-        let group = store.group(key)?;
+        let (key, group) = store.group(group)?;
         let start = group.entries.partition_point(|e| e.created_at <= from);
         let end = group.entries.partition_point(|e| e.created_at <= at);
         if start >= end {

@@ -9,11 +9,12 @@ use crate::anomaly::{Anomaly, AnomalyType};
 use crate::contract::{parse_event, ContractError, MAX_EVENT_BYTES};
 use crate::domain::AccessEvent;
 use crate::engine::{ChangeKind, Detector, Outcome, Suppressed, SweepScope};
+use crate::lines::{for_each_line, Line};
 use crate::store::{EventLog, MemoryStore};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 /// Counts for the summary line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,7 +137,7 @@ impl<'d> Replayer<'d> {
 
     /// Feed one parsed event.
     pub fn push_event(&mut self, event: AccessEvent) -> Outcome {
-        if self.store.has_seen(&event.tenant_id, &event.event_id) {
+        if !self.store.mark_seen(&event.tenant_id, &event.event_id) {
             self.summary.duplicates += 1;
             return Outcome {
                 duplicate: true,
@@ -149,7 +150,7 @@ impl<'d> Replayer<'d> {
             .map_or(event.occurred_at, |c| c.max(event.occurred_at));
         self.clock = Some(now);
         self.sweep_cursor.get_or_insert(now);
-        let outcome = self.detector.process(&mut self.store, event, now);
+        let outcome = self.detector.process_unseen(&mut self.store, event, now);
         self.summary.events += 1;
         self.record(&outcome);
         outcome
@@ -216,60 +217,26 @@ impl<'d> Replayer<'d> {
 /// anomaly in its final state (ordered by `detected_at`, then id) with the summary.
 pub fn replay_reader<R: BufRead>(
     detector: &Detector,
-    mut input: R,
+    input: R,
     mut on_error: impl FnMut(&LineError),
 ) -> std::io::Result<(Vec<Anomaly>, ReplaySummary)> {
     let mut replayer = Replayer::new(detector);
-    let mut buffer = Vec::with_capacity(4096);
-    let mut number = 0u64;
-    // Read at most one byte past the limit per line, so a huge line cannot exhaust memory.
-    let limit = MAX_EVENT_BYTES as u64 + 2;
-    loop {
-        buffer.clear();
-        let read = (&mut input).take(limit).read_until(b'\n', &mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        number += 1;
-        if read as u64 == limit && buffer.last() != Some(&b'\n') {
-            let total = read + skip_rest_of_line(&mut input)?;
-            replayer.summary.lines += 1;
-            replayer.summary.rejected += 1;
-            on_error(&LineError {
-                line: number,
-                error: ContractError::TooLarge(total),
-            });
-            continue;
-        }
-        let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if let Err(error) = replayer.push_line(number, line) {
+    for_each_line(input, MAX_EVENT_BYTES, |number, line| {
+        let result = match line {
+            Line::Text(text) => replayer.push_line(number, text),
+            Line::TooLong(size) => {
+                replayer.summary.lines += 1;
+                replayer.summary.rejected += 1;
+                Err(LineError {
+                    line: number,
+                    error: ContractError::TooLarge(size),
+                })
+            }
+        };
+        if let Err(error) = result {
             on_error(&error);
         }
-    }
+    })?;
     let (store, summary) = replayer.finish();
-    let anomalies = store.into_anomalies_by_detection();
-    Ok((anomalies, summary))
-}
-
-/// Discard input up to and including the next newline; return how many bytes were skipped.
-fn skip_rest_of_line<R: BufRead>(input: &mut R) -> std::io::Result<usize> {
-    let mut skipped = 0;
-    loop {
-        let chunk = input.fill_buf()?;
-        if chunk.is_empty() {
-            return Ok(skipped);
-        }
-        match chunk.iter().position(|&b| b == b'\n') {
-            Some(end) => {
-                input.consume(end + 1);
-                return Ok(skipped + end);
-            }
-            None => {
-                let len = chunk.len();
-                input.consume(len);
-                skipped += len;
-            }
-        }
-    }
+    Ok((store.into_anomalies_by_detection(), summary))
 }

@@ -1,6 +1,8 @@
 //! Identifier newtypes: a non-empty string checked once at the boundary, so the rest of
-//! the code can never mix up a requester id with a resource id.
+//! the code can never mix up a requester id with a resource id. Ids are `CompactString`s:
+//! up to 24 bytes live inline, so typical ids cost no heap allocation.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -13,8 +15,8 @@ macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        #[serde(try_from = "CompactString", into = "CompactString")]
+        pub struct $name(CompactString);
 
         impl $name {
             /// Borrow the identifier as text.
@@ -23,10 +25,11 @@ macro_rules! string_id {
             }
         }
 
-        impl TryFrom<String> for $name {
+        impl TryFrom<CompactString> for $name {
             type Error = EmptyId;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                if value.trim().is_empty() {
+            fn try_from(value: CompactString) -> Result<Self, Self::Error> {
+                // `any` stops at the first non-blank character: O(1) for real ids.
+                if !value.chars().any(|c| !c.is_whitespace()) {
                     Err(EmptyId)
                 } else {
                     Ok(Self(value))
@@ -34,16 +37,29 @@ macro_rules! string_id {
             }
         }
 
-        impl TryFrom<&str> for $name {
+        impl TryFrom<String> for $name {
             type Error = EmptyId;
-            fn try_from(value: &str) -> Result<Self, Self::Error> {
-                Self::try_from(value.to_owned())
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::try_from(CompactString::from(value))
             }
         }
 
-        impl From<$name> for String {
-            fn from(value: $name) -> String {
+        impl TryFrom<&str> for $name {
+            type Error = EmptyId;
+            fn try_from(value: &str) -> Result<Self, Self::Error> {
+                Self::try_from(CompactString::from(value))
+            }
+        }
+
+        impl From<$name> for CompactString {
+            fn from(value: $name) -> CompactString {
                 value.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
             }
         }
 
@@ -93,7 +109,7 @@ string_id!(
 impl TenantId {
     /// The tenant of events that do not name one.
     pub fn default_tenant() -> Self {
-        Self("default".to_owned())
+        Self(CompactString::const_new("default"))
     }
 }
 

@@ -5,6 +5,7 @@ use super::{
     UserId,
 };
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A person or identity, with optional display details.
@@ -12,9 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct Party {
     pub id: UserId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<CompactString>,
 }
 
 /// The integration (connector) a request goes through.
@@ -22,9 +23,9 @@ pub struct Party {
 pub struct Integration {
     pub id: IntegrationId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<CompactString>,
 }
 
 /// One resource access is requested to.
@@ -32,7 +33,7 @@ pub struct Integration {
 pub struct Resource {
     pub id: ResourceId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
 }
@@ -40,9 +41,9 @@ pub struct Resource {
 /// The access flow (policy) a request was made under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessFlow {
-    pub id: String,
+    pub id: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
 }
 
 /// An approver's or rejecter's decision.
@@ -72,9 +73,9 @@ pub struct AccessRequest {
     pub created_at: DateTime<Utc>,
     pub requester: Party,
     pub integration: Integration,
-    pub resource_type: String,
+    pub resource_type: CompactString,
     pub resources: Vec<Resource>,
-    pub permissions: Vec<String>,
+    pub permissions: Vec<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_flow: Option<AccessFlow>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,7 +83,7 @@ pub struct AccessRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client: Option<String>,
+    pub client: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
 }

@@ -1,6 +1,7 @@
 //! Resource tags: a JSON object of string → string, kept as a sorted vector. Resources carry
 //! zero to a handful of tags, where a vector is a fraction of a B-tree's memory.
 
+use compact_str::CompactString;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -8,7 +9,7 @@ use std::fmt;
 
 /// Tags sorted by key; a key given twice keeps its last value, as JSON parsers do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tags(Vec<(String, String)>);
+pub struct Tags(Vec<(CompactString, CompactString)>);
 
 impl Tags {
     pub fn is_empty(&self) -> bool {
@@ -24,17 +25,17 @@ impl Tags {
     }
 
     /// Key-value pairs in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&CompactString, &CompactString)> {
         self.0.iter().map(|(k, v)| (k, v))
     }
 }
 
-impl FromIterator<(String, String)> for Tags {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        let mut pairs: Vec<(String, String)> = iter.into_iter().collect();
+impl FromIterator<(CompactString, CompactString)> for Tags {
+    fn from_iter<I: IntoIterator<Item = (CompactString, CompactString)>>(iter: I) -> Self {
+        let mut pairs: Vec<(CompactString, CompactString)> = iter.into_iter().collect();
         // Stable sort, then keep the last of equal keys.
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+        let mut out: Vec<(CompactString, CompactString)> = Vec::with_capacity(pairs.len());
         for pair in pairs {
             match out.last_mut() {
                 Some(last) if last.0 == pair.0 => *last = pair,
@@ -65,7 +66,7 @@ impl<'de> Deserialize<'de> for Tags {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tags, A::Error> {
                 let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(2).min(64));
-                while let Some(pair) = map.next_entry::<String, String>()? {
+                while let Some(pair) = map.next_entry::<CompactString, CompactString>()? {
                     pairs.push(pair);
                 }
                 Ok(pairs.into_iter().collect())

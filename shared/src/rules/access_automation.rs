@@ -13,6 +13,7 @@ use crate::anomaly::AutomationTrigger;
 use crate::config::AutomationConfig;
 use crate::domain::{AccessRequest, RequestId};
 use chrono::{DateTime, Duration, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// The scope key of a request: what "the same kind of request" means for automation.
@@ -20,7 +21,7 @@ pub fn scope_key(request: &AccessRequest) -> String {
     let mut resources: Vec<&str> = request.resources.iter().map(|r| r.id.as_str()).collect();
     resources.sort_unstable();
     resources.dedup();
-    let mut permissions: Vec<String> = request
+    let mut permissions: Vec<CompactString> = request
         .permissions
         .iter()
         .map(|p| p.to_lowercase())

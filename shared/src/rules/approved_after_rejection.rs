@@ -8,6 +8,7 @@ use crate::anomaly::Evidence;
 use crate::config::ApprovedAfterRejectionConfig;
 use crate::domain::{AccessEvent, IntegrationId, Party, RequestId, ResourceId};
 use chrono::{DateTime, Duration, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A manual rejection still waiting to be (maybe) reversed.
@@ -18,7 +19,7 @@ pub struct Rejection {
     pub integration_id: IntegrationId,
     pub resource_ids: Vec<ResourceId>,
     /// Lowercased.
-    pub permissions: Vec<String>,
+    pub permissions: Vec<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_by: Option<Party>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,10 +66,13 @@ pub fn evaluate(
     approval: &AccessEvent,
     open: &[Rejection],
 ) -> Option<Reversal> {
+    if open.is_empty() {
+        return None;
+    }
     let approved_at = approval.occurred_at;
     let lookback = Duration::days(i64::from(config.lookback_days));
     let request = &approval.request;
-    let permissions: Vec<String> = request
+    let permissions: Vec<CompactString> = request
         .permissions
         .iter()
         .map(|p| p.to_lowercase())

@@ -70,10 +70,10 @@ impl EventBuilder {
     pub fn resource(mut self, id: &str, name: Option<&str>, tags: &[(&str, &str)]) -> Self {
         self.0.request.resources = vec![Resource {
             id: ResourceId::try_from(id).unwrap(),
-            name: name.map(str::to_owned),
+            name: name.map(Into::into),
             tags: tags
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
         }];
         self
@@ -81,13 +81,13 @@ impl EventBuilder {
     pub fn add_resource(mut self, id: &str, name: Option<&str>) -> Self {
         self.0.request.resources.push(Resource {
             id: ResourceId::try_from(id).unwrap(),
-            name: name.map(str::to_owned),
+            name: name.map(Into::into),
             tags: Default::default(),
         });
         self
     }
     pub fn permissions(mut self, permissions: &[&str]) -> Self {
-        self.0.request.permissions = permissions.iter().map(|p| (*p).to_owned()).collect();
+        self.0.request.permissions = permissions.iter().map(|p| (*p).into()).collect();
         self
     }
     pub fn decision(mut self, mode: Option<DecisionMode>, by: &str) -> Self {

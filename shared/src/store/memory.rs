@@ -98,17 +98,6 @@ impl MemoryStore {
             self.touched.push(index);
         }
     }
-
-    fn keys_of(&self, mut indexes: Vec<GroupIndex>) -> Vec<GroupKey> {
-        indexes.sort_unstable();
-        indexes.dedup();
-        let mut keys: Vec<GroupKey> = indexes
-            .into_iter()
-            .map(|i| self.groups[i].0.clone())
-            .collect();
-        keys.sort_unstable();
-        keys
-    }
 }
 
 impl EventLog for MemoryStore {
@@ -236,27 +225,26 @@ impl RejectionLog for MemoryStore {
 }
 
 impl AutomationIndex for MemoryStore {
-    fn groups_in_window(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<GroupKey> {
-        let indexes = self
-            .buckets
+    type GroupRef = GroupIndex;
+
+    fn groups_in_window(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<GroupIndex> {
+        self.buckets
             .range(bucket_of(from)..=bucket_of(to))
             .flat_map(|(_, groups)| groups.iter().copied())
-            .collect();
-        self.keys_of(indexes)
+            .collect()
     }
 
-    fn take_touched_groups(&mut self) -> Vec<GroupKey> {
-        let touched = std::mem::take(&mut self.touched);
-        self.keys_of(touched)
+    fn take_touched_groups(&mut self) -> Vec<GroupIndex> {
+        std::mem::take(&mut self.touched)
     }
 
-    fn group(&self, key: &GroupKey) -> Option<&GroupState> {
-        self.group_index.get(key).map(|&i| &self.groups[i].1)
+    fn group(&self, group: &GroupIndex) -> Option<(&GroupKey, &GroupState)> {
+        self.groups.get(*group).map(|(key, state)| (key, state))
     }
 
-    fn set_group_anomaly(&mut self, key: &GroupKey, anomaly: AnomalyId) {
-        if let Some(&index) = self.group_index.get(key) {
-            self.groups[index].1.automation_anomaly = Some(anomaly);
+    fn set_group_anomaly(&mut self, group: &GroupIndex, anomaly: AnomalyId) {
+        if let Some((_, state)) = self.groups.get_mut(*group) {
+            state.automation_anomaly = Some(anomaly);
         }
     }
 }

@@ -79,15 +79,17 @@ pub struct GroupState {
 
 /// The automation index: groups by the time of their requests.
 pub trait AutomationIndex {
-    /// Groups with at least one request created in `(from, to]`, sorted (the index is kept
-    /// in 15-minute buckets, so this may include groups whose requests are a little
-    /// earlier; the caller filters by time).
-    fn groups_in_window(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<GroupKey>;
-    /// Groups whose requests changed (new request, access ended) since the last call,
-    /// sorted. Lets a sweep that follows another skip groups whose window is unchanged.
-    fn take_touched_groups(&mut self) -> Vec<GroupKey>;
-    fn group(&self, key: &GroupKey) -> Option<&GroupState>;
-    fn set_group_anomaly(&mut self, key: &GroupKey, anomaly: AnomalyId);
+    /// How this store names a group cheaply (an index in memory, the key in DynamoDB).
+    type GroupRef: Clone + Ord;
+    /// Groups with at least one request created in `(from, to]`, in any order, maybe
+    /// repeated (the index is kept in 15-minute buckets, so this may include groups whose
+    /// requests are a little earlier; the caller filters by time).
+    fn groups_in_window(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Self::GroupRef>;
+    /// Groups whose requests changed (new request, access ended) since the last call. Lets
+    /// a sweep that follows another skip groups whose window is unchanged.
+    fn take_touched_groups(&mut self) -> Vec<Self::GroupRef>;
+    fn group(&self, group: &Self::GroupRef) -> Option<(&GroupKey, &GroupState)>;
+    fn set_group_anomaly(&mut self, group: &Self::GroupRef, anomaly: AnomalyId);
 }
 
 /// Anomalies by id.
