@@ -4,7 +4,7 @@ use anomalies_core::anomaly::Anomaly;
 use anomalies_core::config::Config;
 use anomalies_core::engine::Detector;
 use anomalies_core::generator::{generate as generate_stream, GeneratorOptions};
-use anomalies_core::replay::replay_reader;
+use anomalies_core::replay::{replay_reader, replay_with, Replayer};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -100,7 +100,7 @@ pub fn generate(events: u64, seed: u64, output: Option<&Path>) -> anyhow::Result
     Ok(())
 }
 
-pub fn bench(events: u64, seed: u64, file: Option<&Path>) -> anyhow::Result<()> {
+pub fn bench(events: u64, seed: u64, file: Option<&Path>, verify: bool) -> anyhow::Result<()> {
     let path = match file {
         Some(path) => path.to_path_buf(),
         None => {
@@ -136,6 +136,22 @@ pub fn bench(events: u64, seed: u64, file: Option<&Path>) -> anyhow::Result<()> 
     );
     if let Some(peak) = peak_rss_mb() {
         println!("peak memory (VmHWM): {peak:.1} MB");
+    }
+    if verify {
+        let started = Instant::now();
+        let input = BufReader::with_capacity(1 << 16, File::open(&path)?);
+        let (full, _) = replay_with(Replayer::with_full_sweeps(&detector), input, |_| {})?;
+        let seconds = started.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            full == anomalies,
+            "incremental and full sweeps disagree: {} vs {} anomalies",
+            anomalies.len(),
+            full.len()
+        );
+        println!(
+            "verify: full sweeps give the same {} anomalies ({seconds:.1} s)",
+            full.len()
+        );
     }
     Ok(())
 }

@@ -53,6 +53,9 @@ enum Command {
         /// Replay this file instead of generating one.
         #[arg(long)]
         file: Option<PathBuf>,
+        /// Replay again with full (non-incremental) sweeps and check the anomalies are identical.
+        #[arg(long)]
+        verify: bool,
     },
 }
 
@@ -79,6 +82,11 @@ fn main() -> anyhow::Result<()> {
             seed,
             output,
         } => commands::generate(events, seed, output.as_deref()),
-        Command::Bench { events, seed, file } => commands::bench(events, seed, file.as_deref()),
+        Command::Bench {
+            events,
+            seed,
+            file,
+            verify,
+        } => commands::bench(events, seed, file.as_deref(), verify),
     }
 }

@@ -218,9 +218,17 @@ impl<'d> Replayer<'d> {
 pub fn replay_reader<R: BufRead>(
     detector: &Detector,
     input: R,
+    on_error: impl FnMut(&LineError),
+) -> std::io::Result<(Vec<Anomaly>, ReplaySummary)> {
+    replay_with(Replayer::new(detector), input, on_error)
+}
+
+/// [`replay_reader`] with a replayer set up by the caller (e.g. [`Replayer::with_full_sweeps`]).
+pub fn replay_with<R: BufRead>(
+    mut replayer: Replayer<'_>,
+    input: R,
     mut on_error: impl FnMut(&LineError),
 ) -> std::io::Result<(Vec<Anomaly>, ReplaySummary)> {
-    let mut replayer = Replayer::new(detector);
     for_each_line(input, MAX_EVENT_BYTES, |number, line| {
         let result = match line {
             Line::Text(text) => replayer.push_line(number, text),
