@@ -75,23 +75,23 @@ fn bad_lines_are_reported_by_number_on_stderr_and_the_exit_code_is_still_zero() 
     );
 }
 
-#[test]
-fn a_config_file_changes_the_rules() {
-    // Arrange: disable the automation rule.
-    let dir = std::env::temp_dir().join(format!("anomalies-cli-test-{}", std::process::id()));
+/// Replay the demo stream with a config file holding `toml`.
+fn replay_demo_with_config(name: &str, toml: &str) -> Output {
+    let dir = std::env::temp_dir().join(format!("anomalies-cli-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("rules.toml");
-    std::fs::write(&config, "[access_automation]\nenabled = false\n").unwrap();
-    // Act
-    let output = anomalies(
-        &[
-            "replay",
-            "--config",
-            config.to_str().unwrap(),
-            "events/demo-stream.jsonl",
-        ],
+    std::fs::write(&config, toml).unwrap();
+    let config = config.to_str().unwrap();
+    anomalies(
+        &["replay", "--config", config, "events/demo-stream.jsonl"],
         None,
-    );
+    )
+}
+
+#[test]
+fn a_config_file_changes_the_rules() {
+    // Arrange and act: disable the automation rule.
+    let output = replay_demo_with_config("off", "[access_automation]\nenabled = false\n");
     // Assert
     assert!(output.status.success());
     let anomalies = stdout_lines(&output);
@@ -101,19 +101,7 @@ fn a_config_file_changes_the_rules() {
 
 #[test]
 fn a_bad_config_file_fails_with_a_message_naming_the_key() {
-    let dir = std::env::temp_dir().join(format!("anomalies-cli-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("rules.toml");
-    std::fs::write(&config, "[inactive_user]\ninactivty_days = 30\n").unwrap();
-    let output = anomalies(
-        &[
-            "replay",
-            "--config",
-            config.to_str().unwrap(),
-            "events/demo-stream.jsonl",
-        ],
-        None,
-    );
+    let output = replay_demo_with_config("typo", "[inactive_user]\ninactivty_days = 30\n");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("inactivty_days"));
 }

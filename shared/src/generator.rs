@@ -260,50 +260,59 @@ impl<'w, W: Write> Writer<'w, W> {
         self.event(tenant, end, request, status, None);
     }
 
+    /// A bot's request, approved automatically a second later.
+    fn bot_request(
+        &mut self,
+        tenant: &str,
+        bot: &Value,
+        t: DateTime<Utc>,
+        scope: (usize, usize, usize),
+    ) -> Value {
+        let (request, _) = self.request(tenant, bot, t, Some(scope));
+        self.event(tenant, t, &request, "pending", None);
+        let approved = t + Duration::seconds(1);
+        self.event(
+            tenant,
+            approved,
+            &request,
+            "approved",
+            Some(json!({"mode": "automatic"})),
+        );
+        request
+    }
+
     fn bot_day(&mut self, tenant: &str, bot: &Value, kind: BotKind, day: DateTime<Utc>) {
-        let scope = Some((0, self.rng.gen_range(0..RESOURCES.len()), 0));
+        let scope = (0, self.rng.gen_range(0..RESOURCES.len()), 0);
         let start = day + Duration::seconds(self.rng.gen_range(0..36_000));
         match kind {
             BotKind::Cadence => {
-                let (_, scope) = self.request(tenant, bot, start, scope);
                 for k in 0..self.rng.gen_range(4..9) {
                     let t = start + Duration::seconds(3600 * k + self.rng.gen_range(-20..20));
-                    let (r, _) = self.request(tenant, bot, t, Some(scope));
-                    self.event(tenant, t, &r, "pending", None);
-                    self.lifecycle(tenant, &r, t + Duration::seconds(1), Some("automatic"));
+                    let request = self.bot_request(tenant, bot, t, scope);
+                    let granted = t + Duration::seconds(3);
+                    self.event(tenant, granted, &request, "granted", None);
+                    self.event(
+                        tenant,
+                        t + Duration::seconds(1800),
+                        &request,
+                        "expired",
+                        None,
+                    );
                 }
             }
             BotKind::RapidFire => {
-                let (_, scope) = self.request(tenant, bot, start, scope);
                 let mut t = start;
                 for _ in 0..self.rng.gen_range(3..8) {
-                    let (r, _) = self.request(tenant, bot, t, Some(scope));
-                    self.event(tenant, t, &r, "pending", None);
-                    self.event(
-                        tenant,
-                        t + Duration::seconds(1),
-                        &r,
-                        "approved",
-                        Some(json!({"mode": "automatic"})),
-                    );
+                    self.bot_request(tenant, bot, t, scope);
                     t += Duration::seconds(self.rng.gen_range(20..400));
                 }
             }
             BotKind::Renewal => {
-                let (_, scope) = self.request(tenant, bot, start, scope);
                 let mut t = start;
                 for _ in 0..self.rng.gen_range(2..6) {
-                    let (r, _) = self.request(tenant, bot, t, Some(scope));
-                    self.event(tenant, t, &r, "pending", None);
-                    self.event(
-                        tenant,
-                        t + Duration::seconds(1),
-                        &r,
-                        "approved",
-                        Some(json!({"mode": "automatic"})),
-                    );
+                    let request = self.bot_request(tenant, bot, t, scope);
                     let end = t + Duration::seconds(self.rng.gen_range(1800..3600));
-                    self.event(tenant, end, &r, "expired", None);
+                    self.event(tenant, end, &request, "expired", None);
                     t = end + Duration::seconds(self.rng.gen_range(0..90));
                 }
             }
