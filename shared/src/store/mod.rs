@@ -3,6 +3,7 @@
 //! implements the same traits over a per-batch snapshot. Every method is a keyed lookup or
 //! a bounded range: nothing here needs a scan.
 
+pub mod dynamo;
 mod memory;
 
 pub use memory::MemoryStore;
@@ -65,15 +66,17 @@ pub trait RejectionLog {
 }
 
 /// A group's requests, as the automation sweep reads them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupState {
     /// Sorted by `created_at`, then request id.
     pub entries: Vec<GroupEntry>,
     /// Whether the group's latest request was high-risk (raises automation severity).
     pub high_risk: bool,
     /// The group's latest request (by `created_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_request: Option<Box<AccessRequest>>,
     /// The group's most recent automation anomaly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automation_anomaly: Option<AnomalyId>,
 }
 

@@ -1,0 +1,144 @@
+//! Table, key, index and attribute names, and the key of every item type. The design and
+//! the access pattern each key serves are in docs/dynamodb.md.
+
+use crate::domain::{AnomalyId, EventId, RequestId, TenantId, UserId};
+use crate::store::GroupKey;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sha2::{Digest, Sha256};
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const VERSION: &str = "version";
+pub const EXPIRES_AT: &str = "expires_at";
+pub const PUBLISHED: &str = "published";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+pub const GSI2: &str = "gsi2";
+pub const GSI2_PK: &str = "gsi2pk";
+pub const GSI2_SK: &str = "gsi2sk";
+
+/// Sort keys of the single-item partitions.
+pub const SK_EVENT: &str = "E";
+pub const SK_REQUEST: &str = "R";
+pub const SK_REQUESTER: &str = "U";
+pub const SK_GROUP: &str = "G";
+pub const SK_ANOMALY: &str = "A";
+
+/// Shards per time bucket of the automation index, so one busy bucket is not one hot
+/// partition.
+pub const BUCKET_SHARDS: u32 = 8;
+/// Width of a time bucket, in seconds.
+pub const BUCKET_SECONDS: i64 = 15 * 60;
+
+pub fn event_pk(tenant: &TenantId, event: &EventId) -> String {
+    format!("T#{tenant}#E#{event}")
+}
+
+pub fn request_pk(tenant: &TenantId, request: &RequestId) -> String {
+    format!("T#{tenant}#R#{request}")
+}
+
+pub fn requester_pk(tenant: &TenantId, requester: &UserId) -> String {
+    format!("T#{tenant}#U#{requester}")
+}
+
+/// 32 hex digits of SHA-256 over the scope key: fixed-length and free of separators.
+pub fn scope_hash(scope: &str) -> String {
+    hex::encode(&Sha256::digest(scope.as_bytes())[..16])
+}
+
+pub fn group_pk(key: &GroupKey) -> String {
+    format!(
+        "T#{}#G#{}#{}",
+        key.tenant_id,
+        key.requester_id,
+        scope_hash(&key.scope)
+    )
+}
+
+pub fn anomaly_pk(tenant: &TenantId, anomaly: &AnomalyId) -> String {
+    format!("T#{tenant}#A#{anomaly}")
+}
+
+/// The 15-minute bucket a time falls in (its start, epoch seconds).
+pub fn bucket_start(t: DateTime<Utc>) -> i64 {
+    t.timestamp().div_euclid(BUCKET_SECONDS) * BUCKET_SECONDS
+}
+
+/// The index partition of a group in a bucket: the shard comes from the group, so a group
+/// always lands in the same shard.
+pub fn bucket_pk(bucket_start: i64, group_pk: &str) -> String {
+    let digest = Sha256::digest(group_pk.as_bytes());
+    let shard = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % BUCKET_SHARDS;
+    format!("B#{bucket_start}#{shard}")
+}
+
+/// Fixed-width UTC time, so sort keys order like times.
+pub fn sortable_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// `gsi1pk`: a tenant's anomalies of one month.
+pub fn anomaly_month_pk(tenant: &TenantId, detected_at: DateTime<Utc>) -> String {
+    format!("T#{tenant}#AM#{}", detected_at.format("%Y-%m"))
+}
+
+/// `gsi2pk`: a tenant's anomalies of one requester.
+pub fn anomaly_requester_pk(tenant: &TenantId, requester: &UserId) -> String {
+    format!("T#{tenant}#AU#{requester}")
+}
+
+/// `gsi1sk` / `gsi2sk`.
+pub fn anomaly_time_sk(detected_at: DateTime<Utc>, id: &AnomalyId) -> String {
+    format!("{}#{id}", sortable_time(detected_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn tenant(t: &str) -> TenantId {
+        TenantId::try_from(t).unwrap()
+    }
+
+    #[test]
+    fn every_partition_key_starts_with_the_tenant() {
+        let t = tenant("acme");
+        let key = GroupKey {
+            tenant_id: t.clone(),
+            requester_id: UserId::try_from("u1").unwrap(),
+            scope: "aws\u{1f}r1\u{1f}read".into(),
+        };
+        for pk in [
+            event_pk(&t, &EventId::try_from("e1").unwrap()),
+            request_pk(&t, &RequestId::try_from("r1").unwrap()),
+            requester_pk(&t, &UserId::try_from("u1").unwrap()),
+            group_pk(&key),
+            anomaly_pk(&t, &AnomalyId::try_from("anm_1").unwrap()),
+        ] {
+            assert!(pk.starts_with("T#acme#"), "{pk}");
+        }
+        assert_eq!(group_pk(&key).len(), "T#acme#G#u1#".len() + 32);
+    }
+
+    #[test]
+    fn sortable_times_order_like_the_times_they_encode() {
+        let a = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let b = a + chrono::Duration::microseconds(1);
+        assert!(sortable_time(a) < sortable_time(b));
+        assert_eq!(sortable_time(a), "2026-03-02T09:00:00.000000Z");
+    }
+
+    #[test]
+    fn a_group_always_lands_in_the_same_bucket_shard() {
+        let start = bucket_start(Utc.with_ymd_and_hms(2026, 3, 2, 9, 7, 0).unwrap());
+        assert_eq!(start % BUCKET_SECONDS, 0);
+        assert_eq!(bucket_pk(start, "T#a#G#x"), bucket_pk(start, "T#a#G#x"));
+        let shards: std::collections::HashSet<String> = (0..200)
+            .map(|i| bucket_pk(start, &format!("T#a#G#{i}")))
+            .collect();
+        assert_eq!(shards.len(), BUCKET_SHARDS as usize);
+    }
+}

@@ -1,0 +1,7 @@
+//! The DynamoDB side of storage: key design, item records, and the per-batch snapshot the
+//! engine runs on. The client itself (feature `dynamodb`) loads snapshots with BatchGetItem
+//! and applies each event with one conditional TransactWriteItems.
+
+pub mod keys;
+pub mod records;
+pub mod snapshot;
