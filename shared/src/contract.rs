@@ -229,6 +229,10 @@ impl<'a> TryFrom<WireEvent<'a>> for AccessEvent {
     fn try_from(wire: WireEvent<'a>) -> Result<Self, Self::Error> {
         let tenant_id = match wire.tenant_id {
             None => TenantId::default_tenant(),
+            // Tenants prefix every storage key, where `#` separates the parts.
+            Some(tenant) if tenant.contains('#') => {
+                return Err(ContractError::field("tenant_id", "must not contain '#'"))
+            }
             Some(tenant) => id(FieldPath::Static("tenant_id"), tenant)?,
         };
         Ok(AccessEvent {
@@ -461,6 +465,14 @@ mod tests {
         assert_eq!(
             message,
             "request.resources[1].id: must be a non-empty string"
+        );
+    }
+
+    #[test]
+    fn a_tenant_id_with_a_key_separator_is_rejected() {
+        assert_eq!(
+            error_of(|v| v["tenant_id"] = json!("acme#R#1")),
+            "tenant_id: must not contain '#'"
         );
     }
 

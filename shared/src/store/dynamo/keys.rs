@@ -31,6 +31,19 @@ pub const BUCKET_SHARDS: u32 = 8;
 /// Width of a time bucket, in seconds.
 pub const BUCKET_SECONDS: i64 = 15 * 60;
 
+/// The key of a single-item partition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemKey {
+    pub pk: String,
+    pub sk: &'static str,
+}
+
+impl ItemKey {
+    pub fn new(pk: String, sk: &'static str) -> Self {
+        Self { pk, sk }
+    }
+}
+
 pub fn event_pk(tenant: &TenantId, event: &EventId) -> String {
     format!("T#{tenant}#E#{event}")
 }

@@ -2,6 +2,8 @@
 //! engine runs on. The client itself (feature `dynamodb`) loads snapshots with BatchGetItem
 //! and applies each event with one conditional TransactWriteItems.
 
+#[cfg(feature = "dynamodb")]
+pub mod client;
 pub mod keys;
 pub mod records;
 pub mod snapshot;

@@ -116,25 +116,29 @@ pub struct Snapshot {
 
 /// The partition keys of the per-request anomalies an event might raise (to check whether
 /// they exist already).
-pub fn candidate_anomaly_pks(event: &AccessEvent) -> Vec<String> {
+pub fn candidate_anomaly_keys(event: &AccessEvent) -> Vec<keys::ItemKey> {
     use crate::anomaly::AnomalyType::*;
     let tenant = &event.tenant_id;
     [HighRiskAccess, InactiveUser, ApprovedAfterRejection]
         .into_iter()
         .map(|kind| Anomaly::derive_id(tenant, kind, &[event.request.id.as_str()]))
-        .map(|id| keys::anomaly_pk(tenant, &id))
+        .map(|id| keys::ItemKey::new(keys::anomaly_pk(tenant, &id), keys::SK_ANOMALY))
         .collect()
 }
 
 /// The partition keys of every item an event may read or write.
-pub fn event_keys(event: &AccessEvent) -> Vec<String> {
+pub fn event_keys(event: &AccessEvent) -> Vec<keys::ItemKey> {
+    use keys::ItemKey;
     let tenant = &event.tenant_id;
     let request = &event.request;
     vec![
-        keys::event_pk(tenant, &event.event_id),
-        keys::request_pk(tenant, &request.id),
-        keys::requester_pk(tenant, &request.requester.id),
-        keys::group_pk(&group_key(event)),
+        ItemKey::new(keys::event_pk(tenant, &event.event_id), keys::SK_EVENT),
+        ItemKey::new(keys::request_pk(tenant, &request.id), keys::SK_REQUEST),
+        ItemKey::new(
+            keys::requester_pk(tenant, &request.requester.id),
+            keys::SK_REQUESTER,
+        ),
+        ItemKey::new(keys::group_pk(&group_key(event)), keys::SK_GROUP),
     ]
 }
 
@@ -212,7 +216,9 @@ impl Snapshot {
     /// True when an earlier event of this batch failed on one of this event's items: its
     /// state is unknown, so the event must be retried later.
     pub fn is_tainted(&self, event: &AccessEvent) -> bool {
-        event_keys(event).iter().any(|k| self.tainted.contains(k))
+        event_keys(event)
+            .iter()
+            .any(|k| self.tainted.contains(&k.pk))
     }
 
     /// The writes of the event just processed. `produced` are the anomaly ids it created or
@@ -307,7 +313,8 @@ impl Snapshot {
             }
         }
         self.changes = Changes::default();
-        self.tainted.extend(event_keys(event));
+        self.tainted
+            .extend(event_keys(event).into_iter().map(|k| k.pk));
     }
 
     /// Mark anomalies published in the snapshot (after EventBridge accepted them).
@@ -635,11 +642,11 @@ mod tests {
         fn snapshot(&self, events: &[AccessEvent]) -> Snapshot {
             let mut snapshot = Snapshot::new(Retention::default());
             for event in events {
-                for pk in event_keys(event)
+                for key in event_keys(event)
                     .into_iter()
-                    .chain(candidate_anomaly_pks(event))
+                    .chain(candidate_anomaly_keys(event))
                 {
-                    if let Some(item) = self.items.get(&pk) {
+                    if let Some(item) = self.items.get(&key.pk) {
                         snapshot.load(item.clone());
                     }
                 }
