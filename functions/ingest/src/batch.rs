@@ -1,0 +1,235 @@
+//! One batch, end to end: read every item the batch needs in one go, run the rules event by
+//! event on that snapshot, apply each event's writes in one conditional transaction, then
+//! announce the new and changed anomalies. Any step that fails fails only the messages it
+//! concerns; SQS redelivers them, and the event markers make redelivery safe:
+//! - an event already applied is a duplicate; its anomalies are announced again if they
+//!   never were (a crash between the write and the announcement);
+//! - an event whose write conflicted with another Lambda is retried on fresh state.
+
+use crate::message::Incoming;
+use crate::ports::{Publication, Publisher, Table};
+use anomalies_core::anomaly::AnomalyType;
+use anomalies_core::domain::AccessEvent;
+use anomalies_core::engine::{ChangeKind, Detector};
+use anomalies_core::store::dynamo::keys::{self, ItemKey};
+use anomalies_core::store::dynamo::snapshot::{
+    candidate_anomaly_keys, event_keys, Retention, Snapshot,
+};
+use anomalies_core::store::EventLog;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the batch needs besides its messages.
+pub struct Context<T, P> {
+    pub detector: Detector,
+    pub retention: Retention,
+    pub table: T,
+    pub publisher: P,
+}
+
+/// Counts for the one summary line per invocation.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub messages: usize,
+    pub events: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub failed: usize,
+    pub anomalies: BTreeMap<AnomalyType, usize>,
+    pub republished: usize,
+    pub dynamodb_requests: u64,
+}
+
+/// The messages that must be retried (or dead-lettered), and the counts.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub failed: Vec<String>,
+    pub summary: Summary,
+}
+
+pub async fn process<T: Table, P: Publisher>(
+    ctx: &Context<T, P>,
+    messages: Vec<Incoming>,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let requests_before = ctx.table.requests();
+    let mut out = Outcome::default();
+    out.summary.messages = messages.len();
+    let mut events: Vec<(String, AccessEvent)> = Vec::new();
+    for message in messages {
+        match message.event {
+            Ok(event) => events.push((message.id, event)),
+            Err(reason) => {
+                tracing::warn!(message_id = %message.id, %reason, "rejected message");
+                out.summary.rejected += 1;
+                out.failed.push(message.id);
+            }
+        }
+    }
+    let mut snapshot = match load(ctx, &events).await {
+        Ok(snapshot) => snapshot,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the batch's items; the whole batch will be retried");
+            out.failed.extend(events.into_iter().map(|(id, _)| id));
+            out.summary.failed = out.failed.len() - out.summary.rejected;
+            return out;
+        }
+    };
+    let mut publications: Vec<(String, Publication)> = Vec::new();
+    let mut republish: Vec<(String, ItemKey)> = Vec::new();
+    for (id, event) in events {
+        if snapshot.is_tainted(&event) {
+            out.failed.push(id);
+            continue;
+        }
+        if snapshot.has_seen(&event.tenant_id, &event.event_id) {
+            out.summary.duplicates += 1;
+            if let Some(marker) = snapshot.marker(&event.tenant_id, &event.event_id) {
+                let tenant = &event.tenant_id;
+                let keys = marker
+                    .anomaly_ids
+                    .iter()
+                    .map(|a| ItemKey::new(keys::anomaly_pk(tenant, a), keys::SK_ANOMALY));
+                republish.extend(keys.map(|k| (id.clone(), k)));
+            }
+            continue;
+        }
+        out.summary.events += 1;
+        let outcome = ctx.detector.process(&mut snapshot, event.clone(), now);
+        let produced = outcome
+            .changes
+            .iter()
+            .map(|c| c.anomaly.id.clone())
+            .collect();
+        let writes = snapshot.take_writes(&event, produced);
+        match ctx.table.apply(&writes).await {
+            Ok(()) => {
+                snapshot.commit();
+                for change in outcome.changes {
+                    *out.summary
+                        .anomalies
+                        .entry(change.anomaly.kind)
+                        .or_default() += 1;
+                    let version = snapshot
+                        .anomaly_record(&change.anomaly.id)
+                        .map_or(1, |r| r.version);
+                    let publication = Publication {
+                        kind: change.kind,
+                        anomaly: change.anomaly,
+                        version,
+                    };
+                    publications.push((id.clone(), publication));
+                }
+            }
+            Err(err) => {
+                tracing::warn!(message_id = %id, error = %err, "cannot apply the event; it will be retried");
+                snapshot.rollback(&event);
+                out.failed.push(id);
+            }
+        }
+    }
+    match unpublished(ctx, &republish).await {
+        Ok(found) => {
+            out.summary.republished = found.len();
+            publications.extend(found);
+        }
+        Err(ids) => out.failed.extend(ids),
+    }
+    publish(ctx, &mut snapshot, publications, &mut out).await;
+    out.failed.sort();
+    out.failed.dedup();
+    out.summary.failed = out.failed.len() - out.summary.rejected;
+    out.summary.dynamodb_requests = ctx.table.requests() - requests_before;
+    out
+}
+
+/// Read everything the batch's events may need, in as few requests as the limits allow.
+async fn load<T: Table, P>(
+    ctx: &Context<T, P>,
+    events: &[(String, AccessEvent)],
+) -> Result<Snapshot, anomalies_core::store::dynamo::client::StoreError> {
+    let keys: Vec<ItemKey> = events
+        .iter()
+        .flat_map(|(_, e)| event_keys(e).into_iter().chain(candidate_anomaly_keys(e)))
+        .collect();
+    let mut snapshot = Snapshot::new(ctx.retention.clone());
+    if keys.is_empty() {
+        return Ok(snapshot);
+    }
+    for item in ctx.table.load(&keys).await? {
+        snapshot.load(item);
+    }
+    Ok(snapshot)
+}
+
+/// Anomalies of duplicate events that were stored but never announced. On a read error,
+/// the messages concerned are failed (retried later).
+async fn unpublished<T: Table, P>(
+    ctx: &Context<T, P>,
+    wanted: &[(String, ItemKey)],
+) -> Result<Vec<(String, Publication)>, Vec<String>> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<ItemKey> = wanted.iter().map(|(_, k)| k.clone()).collect();
+    let items = ctx.table.load(&keys).await.map_err(|err| {
+        tracing::warn!(error = %err, "cannot read anomalies to republish");
+        wanted.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>()
+    })?;
+    let mut found = Vec::new();
+    for item in items {
+        let anomalies_core::store::dynamo::snapshot::Item::Anomaly(record) = item else {
+            continue;
+        };
+        if record.published {
+            continue;
+        }
+        let pk = record.pk.clone();
+        let Some((id, _)) = wanted.iter().find(|(_, k)| k.pk == pk) else {
+            continue;
+        };
+        let kind = if record.version <= 1 {
+            ChangeKind::Detected
+        } else {
+            ChangeKind::Updated
+        };
+        found.push((
+            id.clone(),
+            Publication {
+                kind,
+                version: record.version,
+                anomaly: record.anomaly,
+            },
+        ));
+    }
+    Ok(found)
+}
+
+async fn publish<T: Table, P: Publisher>(
+    ctx: &Context<T, P>,
+    snapshot: &mut Snapshot,
+    publications: Vec<(String, Publication)>,
+    out: &mut Outcome,
+) {
+    if publications.is_empty() {
+        return;
+    }
+    let (ids, items): (Vec<String>, Vec<Publication>) = publications.into_iter().unzip();
+    let accepted = ctx.publisher.publish(&items).await;
+    let mut published = Vec::new();
+    for ((id, publication), ok) in ids.into_iter().zip(&items).zip(accepted) {
+        if ok {
+            snapshot.set_published(&publication.anomaly.id);
+            let a = &publication.anomaly;
+            published.push((a.tenant_id.clone(), a.id.clone(), publication.version));
+        } else {
+            tracing::warn!(message_id = %id, anomaly = %publication.anomaly.id, "cannot publish; the message will be retried");
+            out.failed.push(id);
+        }
+    }
+    if let Err(err) = ctx.table.mark_published(&published).await {
+        // Announced but not marked: a redelivery may announce them again (at least once).
+        tracing::warn!(error = %err, "cannot mark anomalies published");
+    }
+}

@@ -1,0 +1,178 @@
+//! What arrives: an SQS batch whose bodies are EventBridge events (or bare v1 events), or
+//! one EventBridge event invoking the function directly.
+
+use anomalies_core::contract::{parse_event, parse_event_value};
+use anomalies_core::domain::AccessEvent;
+use aws_lambda_events::sqs::SqsEvent;
+use serde_json::Value;
+
+/// The detail-type of access events on the access-events bus.
+pub const ACCESS_DETAIL_TYPE: &str = "Access Request Changed";
+
+/// One message: its id (the SQS message id, or the EventBridge event id) and its event, or
+/// why it is not one.
+#[derive(Debug)]
+pub struct Incoming {
+    pub id: String,
+    pub event: Result<AccessEvent, String>,
+}
+
+/// How the function was invoked.
+#[derive(Debug)]
+pub enum Invocation {
+    Sqs(Vec<Incoming>),
+    EventBridge(Box<Incoming>),
+}
+
+/// Why a payload is neither shape.
+#[derive(Debug, thiserror::Error)]
+#[error("the payload is neither an SQS batch nor an EventBridge event: {0}")]
+pub struct UnknownPayload(String);
+
+pub fn parse(payload: Value) -> Result<Invocation, UnknownPayload> {
+    if payload.get("Records").is_some() {
+        let batch: SqsEvent =
+            serde_json::from_value(payload).map_err(|e| UnknownPayload(e.to_string()))?;
+        let messages = batch
+            .records
+            .into_iter()
+            .enumerate()
+            .map(|(i, record)| Incoming {
+                id: record.message_id.unwrap_or_else(|| format!("record-{i}")),
+                event: record
+                    .body
+                    .ok_or_else(|| "the message has no body".to_owned())
+                    .and_then(|body| from_body(&body)),
+            })
+            .collect();
+        return Ok(Invocation::Sqs(messages));
+    }
+    if payload.get("detail-type").is_some() {
+        let id = payload
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("event")
+            .to_owned();
+        return Ok(Invocation::EventBridge(Box::new(Incoming {
+            id,
+            event: from_envelope(&payload),
+        })));
+    }
+    Err(UnknownPayload("no `Records` and no `detail-type`".into()))
+}
+
+/// An SQS body: an EventBridge event from the access-events rule, or a bare v1 event.
+fn from_body(body: &str) -> Result<AccessEvent, String> {
+    if !body.contains("\"detail-type\"") {
+        return parse_event(body.as_bytes()).map_err(|e| e.to_string());
+    }
+    let envelope: Value = serde_json::from_str(body).map_err(|e| format!("not valid JSON: {e}"))?;
+    from_envelope(&envelope)
+}
+
+fn from_envelope(envelope: &Value) -> Result<AccessEvent, String> {
+    let detail_type = envelope
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if detail_type != ACCESS_DETAIL_TYPE {
+        return Err(format!(
+            "detail-type {detail_type:?} is not {ACCESS_DETAIL_TYPE:?}"
+        ));
+    }
+    let detail = envelope
+        .get("detail")
+        .ok_or("the EventBridge event has no detail")?;
+    parse_event_value(detail).map_err(|e| format!("detail: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Value {
+        serde_json::from_str(include_str!("../../../events/samples/pending.json")).unwrap()
+    }
+
+    fn envelope(detail: Value) -> Value {
+        json!({"version": "0", "id": "eb-1", "detail-type": ACCESS_DETAIL_TYPE, "source": "jit.platform",
+               "account": "123456789012", "time": "2026-03-02T09:00:00Z", "region": "us-east-1",
+               "resources": [], "detail": detail})
+    }
+
+    fn sqs(bodies: &[String]) -> Value {
+        let records: Vec<Value> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| json!({"messageId": format!("m{i}"), "receiptHandle": "h", "body": body,
+                                   "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
+                                   "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": "us-east-1"}))
+            .collect();
+        json!({"Records": records})
+    }
+
+    #[test]
+    fn an_sqs_batch_of_eventbridge_events_yields_one_event_per_message() {
+        let payload = sqs(&[envelope(sample()).to_string(), sample().to_string()]);
+        let Invocation::Sqs(messages) = parse(payload).unwrap() else {
+            panic!()
+        };
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[0].id, "m0");
+        assert!(messages.iter().all(|m| m.event.is_ok()));
+    }
+
+    #[test]
+    fn a_bad_message_is_rejected_alone_with_its_reason() {
+        let mut bad = sample();
+        bad["request"]["status"] = json!("done");
+        let payload = sqs(&[
+            envelope(bad).to_string(),
+            "{oops".into(),
+            envelope(sample()).to_string(),
+        ]);
+        let Invocation::Sqs(messages) = parse(payload).unwrap() else {
+            panic!()
+        };
+        assert!(messages[0]
+            .event
+            .as_ref()
+            .unwrap_err()
+            .starts_with("detail: request.status: unknown status"));
+        assert!(messages[1]
+            .event
+            .as_ref()
+            .unwrap_err()
+            .starts_with("not valid JSON"));
+        assert!(messages[2].event.is_ok());
+    }
+
+    #[test]
+    fn another_detail_type_is_rejected() {
+        let mut other = envelope(sample());
+        other["detail-type"] = json!("Something Else");
+        let Invocation::Sqs(messages) = parse(sqs(&[other.to_string()])).unwrap() else {
+            panic!()
+        };
+        assert!(messages[0]
+            .event
+            .as_ref()
+            .unwrap_err()
+            .contains("Something Else"));
+    }
+
+    #[test]
+    fn a_direct_eventbridge_invocation_is_one_event() {
+        let Invocation::EventBridge(message) = parse(envelope(sample())).unwrap() else {
+            panic!()
+        };
+        assert_eq!(message.id, "eb-1");
+        assert!(message.event.is_ok());
+    }
+
+    #[test]
+    fn an_unknown_payload_is_an_error() {
+        assert!(parse(json!({"hello": 1})).is_err());
+    }
+}
