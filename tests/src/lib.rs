@@ -1,0 +1,285 @@
+//! Test harness: a moto server on 127.0.0.1, AWS clients pointed at it, and helpers to
+//! create the stack's resources (table, buses, queues) under names unique to each test.
+
+pub mod counter;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+static ENDPOINT: OnceLock<String> = OnceLock::new();
+static UNIQUE: AtomicU32 = AtomicU32::new(0);
+
+/// A name no other test in this run uses.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        UNIQUE.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The moto endpoint: `MOTO_ENDPOINT` if the test command started one, else a server this
+/// process starts from the test virtualenv (and that dies with it).
+pub fn endpoint() -> &'static str {
+    ENDPOINT.get_or_init(|| {
+        if let Ok(url) = std::env::var("MOTO_ENDPOINT") {
+            return url;
+        }
+        let python = workspace_root().join(".venv-test/bin/python");
+        let server = workspace_root().join("tests/moto/server.py");
+        assert!(
+            python.exists(),
+            "moto is not installed: run ./scripts/test (it installs moto into .venv-test), or set MOTO_ENDPOINT"
+        );
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap();
+        let (started, ready) = std::sync::mpsc::channel::<()>();
+        // The server is spawned from a thread that lives as long as the process (it waits on
+        // the server), so the parent-death signal fires only when the test process exits.
+        std::thread::spawn(move || {
+            use std::os::unix::process::CommandExt;
+            let mut command = Command::new(&python);
+            command.arg(&server).args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            command.stdout(Stdio::null()).stderr(Stdio::null());
+            // SAFETY: prctl is async-signal-safe and touches no Rust state.
+            unsafe {
+                command.pre_exec(|| {
+                    libc_prctl_pdeathsig();
+                    Ok(())
+                });
+            }
+            let mut child = command.spawn().expect("cannot start the moto server");
+            started.send(()).ok();
+            let _ = child.wait();
+        });
+        ready.recv().expect("the moto server thread died");
+        let url = format!("http://127.0.0.1:{port}");
+        wait_until_up(port);
+        url
+    })
+}
+
+fn libc_prctl_pdeathsig() {
+    const PR_SET_PDEATHSIG: i32 = 1;
+    const SIGTERM: i32 = 15;
+    extern "C" {
+        fn prctl(option: i32, ...) -> i32;
+    }
+    // SAFETY: plain syscall wrapper with integer arguments.
+    unsafe {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+    }
+}
+
+fn wait_until_up(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("moto_server did not start on port {port} within 30 s");
+}
+
+/// SDK configuration pointed at moto, with dummy credentials (no IMDS lookups). Also turns
+/// on logs for the code under test (`RUST_LOG`, default warnings) in the test's output.
+pub async fn sdk_config() -> SdkConfig {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+    let credentials =
+        aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "moto");
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+fn attribute(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .unwrap()
+}
+
+fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .unwrap()
+}
+
+fn gsi(name: &str, pk: &str, sk: &str) -> GlobalSecondaryIndex {
+    GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(pk, KeyType::Hash))
+        .key_schema(key(sk, KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .unwrap()
+}
+
+/// Create the single table as the SAM template does (keys, GSIs, TTL).
+pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+    use anomalies_core::store::dynamo::keys::*;
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute(PK))
+        .attribute_definitions(attribute(SK))
+        .attribute_definitions(attribute(GSI1_PK))
+        .attribute_definitions(attribute(GSI1_SK))
+        .attribute_definitions(attribute(GSI2_PK))
+        .attribute_definitions(attribute(GSI2_SK))
+        .key_schema(key(PK, KeyType::Hash))
+        .key_schema(key(SK, KeyType::Range))
+        .global_secondary_indexes(gsi(GSI1, GSI1_PK, GSI1_SK))
+        .global_secondary_indexes(gsi(GSI2, GSI2_PK, GSI2_SK))
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(EXPIRES_AT)
+                .enabled(true)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// An event bus whose events matching `source` land in a new SQS queue; returns the queue
+/// URL, from which a test reads what was published.
+pub async fn bus_with_capture(config: &SdkConfig, bus: &str, source: &str) -> String {
+    let eventbridge = aws_sdk_eventbridge::Client::new(config);
+    let sqs = aws_sdk_sqs::Client::new(config);
+    eventbridge
+        .create_event_bus()
+        .name(bus)
+        .send()
+        .await
+        .unwrap();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(unique("capture"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()
+        .remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .unwrap();
+    let rule = unique("capture-rule");
+    let pattern = serde_json::json!({ "source": [source] }).to_string();
+    eventbridge
+        .put_rule()
+        .name(&rule)
+        .event_bus_name(bus)
+        .event_pattern(pattern)
+        .send()
+        .await
+        .unwrap();
+    let target = aws_sdk_eventbridge::types::Target::builder()
+        .id("capture")
+        .arn(arn)
+        .build()
+        .unwrap();
+    eventbridge
+        .put_targets()
+        .rule(&rule)
+        .event_bus_name(bus)
+        .targets(target)
+        .send()
+        .await
+        .unwrap();
+    queue_url
+}
+
+/// Every message waiting in a queue (drained), as JSON.
+pub async fn drain(config: &SdkConfig, queue_url: &str) -> Vec<serde_json::Value> {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let mut out = Vec::new();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = received.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for message in messages {
+            out.push(serde_json::from_str(message.body.as_deref().unwrap_or("null")).unwrap());
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(message.receipt_handle.unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// An SQS batch as Lambda receives it, each body an EventBridge event from the access bus.
+pub fn sqs_batch(events: &[serde_json::Value]) -> serde_json::Value {
+    let records: Vec<serde_json::Value> = events
+        .iter()
+        .enumerate()
+        .map(|(i, detail)| {
+            let body = serde_json::json!({
+                "version": "0", "id": format!("eb-{i}"), "detail-type": "Access Request Changed",
+                "source": "jit.platform", "account": "123456789012", "time": "2026-03-02T09:00:00Z",
+                "region": "us-east-1", "resources": [], "detail": detail,
+            });
+            serde_json::json!({
+                "messageId": format!("msg-{}", detail["event_id"].as_str().unwrap_or("bad")),
+                "receiptHandle": "handle", "body": body.to_string(), "attributes": {},
+                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:access-events", "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    serde_json::json!({ "Records": records })
+}

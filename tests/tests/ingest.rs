@@ -1,0 +1,432 @@
+//! The ingest handler against moto: storage, publication, redelivery, failures, cost.
+
+use anomalies_core::anomaly::AnomalyType;
+use anomalies_core::config::Config;
+use anomalies_core::contract::parse_event;
+use anomalies_core::engine::{ChangeKind, Detector};
+use anomalies_core::generator::{generate, GeneratorOptions};
+use anomalies_core::replay::replay_reader;
+use anomalies_core::store::dynamo::client::DynamoTable;
+use anomalies_core::store::dynamo::snapshot::Retention;
+use aws_config::SdkConfig;
+use ingest::batch::Context;
+use ingest::handler::handle;
+use ingest::ports::{Publication, Publisher};
+use ingest::publish::EventBridgePublisher;
+use integration_tests::counter::RequestCounter;
+use integration_tests::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+struct Stack {
+    config: SdkConfig,
+    table: String,
+    bus: String,
+    capture: String,
+    dynamodb_requests: RequestCounter,
+    eventbridge_requests: RequestCounter,
+}
+
+impl Stack {
+    async fn new() -> Self {
+        let config = sdk_config().await;
+        let table = unique("anomalies");
+        create_table(&aws_sdk_dynamodb::Client::new(&config), &table).await;
+        let bus = unique("anomalies-bus");
+        let capture = bus_with_capture(&config, &bus, "access-anomalies").await;
+        Self {
+            config,
+            table,
+            bus,
+            capture,
+            dynamodb_requests: RequestCounter::default(),
+            eventbridge_requests: RequestCounter::default(),
+        }
+    }
+
+    fn dynamo_table(&self) -> DynamoTable {
+        let conf = aws_sdk_dynamodb::config::Builder::from(&self.config)
+            .interceptor(self.dynamodb_requests.clone())
+            .build();
+        DynamoTable::new(aws_sdk_dynamodb::Client::from_conf(conf), &self.table)
+    }
+
+    fn publisher(&self) -> EventBridgePublisher {
+        let conf = aws_sdk_eventbridge::config::Builder::from(&self.config)
+            .interceptor(self.eventbridge_requests.clone())
+            .build();
+        EventBridgePublisher::new(aws_sdk_eventbridge::Client::from_conf(conf), &self.bus)
+    }
+
+    fn context(&self) -> Context<DynamoTable, EventBridgePublisher> {
+        Context {
+            detector: Detector::new(Config::default()).unwrap(),
+            retention: Retention::default(),
+            table: self.dynamo_table(),
+            publisher: self.publisher(),
+        }
+    }
+
+    /// Every anomaly item in the table (a test-only scan).
+    async fn stored_anomalies(&self) -> Vec<Value> {
+        let client = aws_sdk_dynamodb::Client::new(&self.config);
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = client
+                .scan()
+                .table_name(&self.table)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            for item in page.items.unwrap_or_default() {
+                if matches!(item.get("sk"), Some(aws_sdk_dynamodb::types::AttributeValue::S(s)) if s == "A")
+                {
+                    out.push(serde_dynamo::from_item(item).unwrap());
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return out;
+            }
+        }
+    }
+
+    async fn published(&self) -> Vec<Value> {
+        drain(&self.config, &self.capture).await
+    }
+}
+
+fn demo_events() -> Vec<Value> {
+    include_str!("../../events/demo-stream.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn failures(response: &Value) -> Vec<String> {
+    response["batchItemFailures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn ingest_all<P: Publisher>(ctx: &Context<DynamoTable, P>, events: &[Value]) -> Vec<String> {
+    let mut failed = Vec::new();
+    for batch in events.chunks(10) {
+        failed.extend(failures(&handle(ctx, sqs_batch(batch)).await.unwrap()));
+    }
+    failed
+}
+
+fn types(values: &[Value]) -> BTreeSet<String> {
+    values
+        .iter()
+        .map(|a| a["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_stream_is_stored_and_published_once_even_when_delivered_twice() {
+    // Arrange
+    let stack = Stack::new().await;
+    let ctx = stack.context();
+    // Act
+    let first = ingest_all(&ctx, &demo_events()).await;
+    let second = ingest_all(&ctx, &demo_events()).await;
+    // Assert
+    assert!(
+        first.is_empty() && second.is_empty(),
+        "{first:?} {second:?}"
+    );
+    let stored = stack.stored_anomalies().await;
+    let expected: BTreeSet<String> = [
+        "approved_after_rejection",
+        "high_risk_access",
+        "inactive_user",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(types(&stored), expected);
+    assert!(stored.iter().all(|a| a["published"] == true));
+    let published = stack.published().await;
+    assert_eq!(published.len(), 3, "{published:#?}");
+    for event in &published {
+        assert_eq!(event["source"], "access-anomalies");
+        assert_eq!(event["detail-type"], "Anomaly Detected");
+    }
+    let details: Vec<Value> = published.iter().map(|e| e["detail"].clone()).collect();
+    assert_eq!(types(&details), expected);
+}
+
+#[tokio::test]
+async fn a_poison_message_is_the_only_failure_of_its_batch() {
+    // Arrange
+    let stack = Stack::new().await;
+    let ctx = stack.context();
+    let mut events = demo_events()[..3].to_vec();
+    events[1]["request"]["status"] = Value::from("finished");
+    // Act
+    let response = handle(&ctx, sqs_batch(&events)).await.unwrap();
+    // Assert
+    let id = format!("msg-{}", events[1]["event_id"].as_str().unwrap());
+    assert_eq!(failures(&response), [id]);
+    let request_pk = format!("T#acme#R#{}", events[0]["request"]["id"].as_str().unwrap());
+    let client = aws_sdk_dynamodb::Client::new(&stack.config);
+    let key = std::collections::HashMap::from([
+        (
+            "pk".to_owned(),
+            aws_sdk_dynamodb::types::AttributeValue::S(request_pk),
+        ),
+        (
+            "sk".to_owned(),
+            aws_sdk_dynamodb::types::AttributeValue::S("R".into()),
+        ),
+    ]);
+    let item = client
+        .get_item()
+        .table_name(&stack.table)
+        .set_key(Some(key))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        item.item.is_some(),
+        "the good event before the poison one was stored"
+    );
+}
+
+/// A publisher that refuses everything: the process "crashes" after storing.
+struct Unreachable;
+
+#[async_trait::async_trait]
+impl Publisher for Unreachable {
+    async fn publish(&self, publications: &[Publication]) -> Vec<bool> {
+        vec![false; publications.len()]
+    }
+}
+
+#[tokio::test]
+async fn anomalies_stored_but_not_published_are_published_on_redelivery() {
+    // Arrange: the first delivery stores anomalies but cannot announce them.
+    let stack = Stack::new().await;
+    let broken = Context {
+        detector: Detector::new(Config::default()).unwrap(),
+        retention: Retention::default(),
+        table: stack.dynamo_table(),
+        publisher: Unreachable,
+    };
+    let events = demo_events();
+    let failed = ingest_all(&broken, &events).await;
+    assert_eq!(
+        failed.len(),
+        3,
+        "each message whose anomaly was not announced fails: {failed:?}"
+    );
+    assert!(stack
+        .stored_anomalies()
+        .await
+        .iter()
+        .all(|a| a["published"] == false));
+    // Act: SQS redelivers everything to a healthy function.
+    let failed = ingest_all(&stack.context(), &events).await;
+    // Assert: stored once, announced once.
+    assert!(failed.is_empty());
+    let stored = stack.stored_anomalies().await;
+    assert_eq!(stored.len(), 3);
+    assert!(stored.iter().all(|a| a["published"] == true));
+    assert_eq!(stack.published().await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_batch_of_ten_ordinary_events_costs_eleven_dynamodb_requests() {
+    // Arrange: ten first sightings that raise nothing (ordinary people, ordinary access).
+    let stack = Stack::new().await;
+    let ctx = stack.context();
+    let template = demo_events()
+        .into_iter()
+        .find(|e| e["request"]["requester"]["id"] == "u-gina")
+        .unwrap();
+    let events: Vec<Value> = (0..10)
+        .map(|i| {
+            let mut e = template.clone();
+            e["event_id"] = Value::from(format!("cost-{i}"));
+            e["request"]["id"] = Value::from(format!("cost-req-{i}"));
+            e["request"]["requester"]["id"] = Value::from(format!("person-{i}"));
+            e
+        })
+        .collect();
+    // Act
+    let response = handle(&ctx, sqs_batch(&events)).await.unwrap();
+    // Assert: one BatchGetItem for the whole batch, one TransactWriteItems per event.
+    assert!(failures(&response).is_empty());
+    let counts = stack.dynamodb_requests.by_operation();
+    assert_eq!(counts.get("BatchGetItem"), Some(&1), "{counts:?}");
+    assert_eq!(counts.get("TransactWriteItems"), Some(&10), "{counts:?}");
+    assert_eq!(stack.dynamodb_requests.total(), 11, "{counts:?}");
+    assert!(stack.published().await.is_empty());
+}
+
+#[tokio::test]
+async fn put_events_is_called_once_per_ten_anomalies() {
+    // Arrange: 23 anomalies to announce.
+    let stack = Stack::new().await;
+    let publisher = stack.publisher();
+    let anomaly: anomalies_core::anomaly::Anomaly = {
+        let detector = Detector::new(Config::default()).unwrap();
+        let text = include_str!("../../events/demo-stream.jsonl");
+        replay_reader(&detector, text.as_bytes(), |_| {})
+            .unwrap()
+            .0
+            .remove(0)
+    };
+    let publications: Vec<Publication> = (0..23)
+        .map(|i| {
+            let mut a = anomaly.clone();
+            a.id = anomalies_core::domain::AnomalyId::try_from(format!("anm_{i}")).unwrap();
+            Publication {
+                kind: ChangeKind::Detected,
+                anomaly: a,
+                version: 1,
+            }
+        })
+        .collect();
+    // Act
+    let accepted = publisher.publish(&publications).await;
+    // Assert
+    assert!(accepted.iter().all(|ok| *ok));
+    assert_eq!(
+        stack.eventbridge_requests.by_operation().get("PutEvents"),
+        Some(&3)
+    );
+    assert_eq!(stack.published().await.len(), 23);
+}
+
+fn generated(seed: u64, lines: u64) -> String {
+    let options = GeneratorOptions {
+        seed,
+        events: lines,
+        people: 20,
+        bots: 2,
+        days: 150,
+        ..GeneratorOptions::default()
+    };
+    let mut out = Vec::new();
+    generate(&options, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn ingesting_a_generated_stream_finds_what_replay_finds() {
+    // Arrange: a few thousand events, bad lines and duplicates included.
+    let stack = Stack::new().await;
+    let text = generated(5, 3_000);
+    let detector = Detector::new(Config::default()).unwrap();
+    let (replayed, _) = replay_reader(&detector, text.as_bytes(), |_| {}).unwrap();
+    let expected: BTreeSet<(String, String, String)> = replayed
+        .iter()
+        .filter(|a| a.kind != AnomalyType::AccessAutomation)
+        .map(|a| {
+            (
+                a.id.to_string(),
+                a.kind.to_string(),
+                a.request_id.to_string(),
+            )
+        })
+        .collect();
+    let events: Vec<Value> = text
+        .lines()
+        .filter(|l| parse_event(l.as_bytes()).is_ok())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Act
+    let failed = ingest_all(&stack.context(), &events).await;
+    // Assert
+    assert!(failed.is_empty(), "{failed:?}");
+    let stored: BTreeSet<(String, String, String)> = stack
+        .stored_anomalies()
+        .await
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().into(),
+                a["type"].as_str().unwrap().into(),
+                a["request_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(expected.len() > 10);
+    assert_eq!(stored, expected);
+    assert_eq!(stack.published().await.len(), expected.len());
+}
+
+#[tokio::test]
+async fn two_lambdas_racing_on_one_requester_lose_nothing_after_redelivery() {
+    // Arrange: one requester's events split across two concurrent batches.
+    let stack = Stack::new().await;
+    let (one, two) = (stack.context(), stack.context());
+    let events: Vec<Value> = demo_events()
+        .into_iter()
+        .filter(|e| e["request"]["requester"]["id"] == "u-dan")
+        .collect();
+    let (left, right): (Vec<_>, Vec<_>) = events
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
+    let left: Vec<Value> = left.into_iter().map(|(_, e)| e).collect();
+    let right: Vec<Value> = right.into_iter().map(|(_, e)| e).collect();
+    // Act: race, then redeliver whatever failed until nothing does.
+    let (a, b) = tokio::join!(
+        handle(&one, sqs_batch(&left)),
+        handle(&two, sqs_batch(&right))
+    );
+    let mut retry: Vec<Value> = failures(&a.unwrap())
+        .into_iter()
+        .chain(failures(&b.unwrap()))
+        .filter_map(|id| {
+            events
+                .iter()
+                .find(|e| format!("msg-{}", e["event_id"].as_str().unwrap()) == id)
+                .cloned()
+        })
+        .collect();
+    for _ in 0..5 {
+        if retry.is_empty() {
+            break;
+        }
+        let failed = ingest_all(&one, &retry).await;
+        retry.retain(|e| failed.contains(&format!("msg-{}", e["event_id"].as_str().unwrap())));
+    }
+    // Assert: every request of the requester is recorded.
+    assert!(retry.is_empty());
+    let client = aws_sdk_dynamodb::Client::new(&stack.config);
+    let requests: BTreeSet<&str> = events
+        .iter()
+        .map(|e| e["request"]["id"].as_str().unwrap())
+        .collect();
+    for request in requests {
+        let key = std::collections::HashMap::from([
+            (
+                "pk".to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("T#acme#R#{request}")),
+            ),
+            (
+                "sk".to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::S("R".into()),
+            ),
+        ]);
+        let item = client
+            .get_item()
+            .table_name(&stack.table)
+            .set_key(Some(key))
+            .send()
+            .await
+            .unwrap();
+        assert!(item.item.is_some(), "request {request} lost");
+    }
+}
