@@ -114,7 +114,10 @@ fn failures(response: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn ingest_all<P: Publisher>(ctx: &Context<DynamoTable, P>, events: &[Value]) -> Vec<String> {
+async fn ingest_all<T: ingest::ports::Table, P: Publisher>(
+    ctx: &Context<T, P>,
+    events: &[Value],
+) -> Vec<String> {
     let mut failed = Vec::new();
     for batch in events.chunks(10) {
         failed.extend(failures(&handle(ctx, sqs_batch(batch)).await.unwrap()));
@@ -429,4 +432,90 @@ async fn two_lambdas_racing_on_one_requester_lose_nothing_after_redelivery() {
             .unwrap();
         assert!(item.item.is_some(), "request {request} lost");
     }
+}
+
+/// A table that dies after `writes` transactions: every later write fails, as when the
+/// Lambda is killed mid-batch.
+struct DiesAfter {
+    inner: DynamoTable,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl ingest::ports::Table for DiesAfter {
+    async fn load(
+        &self,
+        keys: &[anomalies_core::store::dynamo::keys::ItemKey],
+    ) -> Result<
+        Vec<anomalies_core::store::dynamo::snapshot::Item>,
+        anomalies_core::store::dynamo::client::StoreError,
+    > {
+        self.inner.load(keys).await
+    }
+
+    async fn apply(
+        &self,
+        writes: &anomalies_core::store::dynamo::snapshot::WriteSet,
+    ) -> Result<(), anomalies_core::store::dynamo::client::StoreError> {
+        use std::sync::atomic::Ordering;
+        let left = self.writes.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err(
+                anomalies_core::store::dynamo::client::StoreError::Retryable("killed".into()),
+            );
+        }
+        self.writes.store(left - 1, Ordering::SeqCst);
+        self.inner.apply(writes).await
+    }
+
+    async fn mark_published(
+        &self,
+        anomalies: &[(
+            anomalies_core::domain::TenantId,
+            anomalies_core::domain::AnomalyId,
+            u64,
+        )],
+    ) -> Result<(), anomalies_core::store::dynamo::client::StoreError> {
+        self.inner.mark_published(anomalies).await
+    }
+
+    fn requests(&self) -> u64 {
+        self.inner.requests()
+    }
+}
+
+#[tokio::test]
+async fn a_run_killed_midway_and_redelivered_whole_ends_like_a_clean_run() {
+    // Arrange: the function dies after 40 of the demo stream's 85 writes.
+    let stack = Stack::new().await;
+    let dying = Context {
+        detector: Detector::new(Config::default()).unwrap(),
+        retention: Retention::default(),
+        table: DiesAfter {
+            inner: stack.dynamo_table(),
+            writes: 40.into(),
+        },
+        publisher: stack.publisher(),
+    };
+    let events = demo_events();
+    let failed = ingest_all(&dying, &events).await;
+    assert!(!failed.is_empty());
+    // Act: every message comes back (a killed Lambda reports nothing).
+    let failed = ingest_all(&stack.context(), &events).await;
+    // Assert
+    assert!(failed.is_empty(), "{failed:?}");
+    let stored = stack.stored_anomalies().await;
+    assert_eq!(stored.len(), 3);
+    assert!(stored.iter().all(|a| a["published"] == true));
+    let published = stack.published().await;
+    let ids: BTreeSet<String> = published
+        .iter()
+        .map(|e| e["detail"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        published.len(),
+        3,
+        "each anomaly announced exactly once here"
+    );
+    assert_eq!(ids.len(), 3);
 }

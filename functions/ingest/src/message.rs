@@ -172,6 +172,24 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_lambda_payloads_in_events_parse() {
+        let sqs: Value =
+            serde_json::from_str(include_str!("../../../events/lambda/ingest-sqs.json")).unwrap();
+        let Invocation::Sqs(messages) = parse(sqs).unwrap() else {
+            panic!()
+        };
+        assert!(!messages.is_empty() && messages.iter().all(|m| m.event.is_ok()));
+        let eb: Value = serde_json::from_str(include_str!(
+            "../../../events/lambda/ingest-eventbridge.json"
+        ))
+        .unwrap();
+        let Invocation::EventBridge(message) = parse(eb).unwrap() else {
+            panic!()
+        };
+        assert!(message.event.is_ok());
+    }
+
+    #[test]
     fn an_unknown_payload_is_an_error() {
         assert!(parse(json!({"hello": 1})).is_err());
     }
