@@ -67,6 +67,29 @@ impl Stack {
         }
     }
 
+    /// Whether the table holds a request item for this request id (tenant `acme`).
+    async fn has_request(&self, request: &str) -> bool {
+        let client = aws_sdk_dynamodb::Client::new(&self.config);
+        let key = std::collections::HashMap::from([
+            (
+                "pk".to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("T#acme#R#{request}")),
+            ),
+            (
+                "sk".to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::S("R".into()),
+            ),
+        ]);
+        let item = client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .send()
+            .await
+            .unwrap();
+        item.item.is_some()
+    }
+
     /// Every anomaly item in the table (a test-only scan).
     async fn stored_anomalies(&self) -> Vec<Value> {
         let client = aws_sdk_dynamodb::Client::new(&self.config);
@@ -178,29 +201,10 @@ async fn a_poison_message_is_the_only_failure_of_its_batch() {
     // Assert
     let id = format!("msg-{}", events[1]["event_id"].as_str().unwrap());
     assert_eq!(failures(&response), [id]);
-    let request_pk = format!("T#acme#R#{}", events[0]["request"]["id"].as_str().unwrap());
-    let client = aws_sdk_dynamodb::Client::new(&stack.config);
-    let key = std::collections::HashMap::from([
-        (
-            "pk".to_owned(),
-            aws_sdk_dynamodb::types::AttributeValue::S(request_pk),
-        ),
-        (
-            "sk".to_owned(),
-            aws_sdk_dynamodb::types::AttributeValue::S("R".into()),
-        ),
-    ]);
-    let item = client
-        .get_item()
-        .table_name(&stack.table)
-        .set_key(Some(key))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        item.item.is_some(),
-        "the good event before the poison one was stored"
-    );
+    let stored = stack
+        .has_request(events[0]["request"]["id"].as_str().unwrap())
+        .await;
+    assert!(stored, "the good event before the poison one was stored");
 }
 
 /// A publisher that refuses everything: the process "crashes" after storing.
@@ -407,30 +411,12 @@ async fn two_lambdas_racing_on_one_requester_lose_nothing_after_redelivery() {
     }
     // Assert: every request of the requester is recorded.
     assert!(retry.is_empty());
-    let client = aws_sdk_dynamodb::Client::new(&stack.config);
     let requests: BTreeSet<&str> = events
         .iter()
         .map(|e| e["request"]["id"].as_str().unwrap())
         .collect();
     for request in requests {
-        let key = std::collections::HashMap::from([
-            (
-                "pk".to_owned(),
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("T#acme#R#{request}")),
-            ),
-            (
-                "sk".to_owned(),
-                aws_sdk_dynamodb::types::AttributeValue::S("R".into()),
-            ),
-        ]);
-        let item = client
-            .get_item()
-            .table_name(&stack.table)
-            .set_key(Some(key))
-            .send()
-            .await
-            .unwrap();
-        assert!(item.item.is_some(), "request {request} lost");
+        assert!(stack.has_request(request).await, "request {request} lost");
     }
 }
 

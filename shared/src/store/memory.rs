@@ -143,15 +143,7 @@ impl RequestLog for MemoryStore {
             bucket.push(index);
         }
         self.touch(index);
-        let group = &mut self.groups[index].1;
-        let position = group.entries.partition_point(|e| {
-            (e.created_at, &e.request_id) <= (entry.created_at, &entry.request_id)
-        });
-        if position == group.entries.len() {
-            group.high_risk = high_risk;
-            group.latest_request = Some(Box::new(request));
-        }
-        group.entries.insert(position, entry);
+        self.groups[index].1.insert(entry, request, high_risk);
     }
 
     fn record_access_end(&mut self, tenant: &TenantId, request: &RequestId, at: DateTime<Utc>) {

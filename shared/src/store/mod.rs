@@ -80,6 +80,20 @@ pub struct GroupState {
     pub automation_anomaly: Option<AnomalyId>,
 }
 
+impl GroupState {
+    /// Add a request in `created_at` order; the newest request describes the group.
+    pub fn insert(&mut self, entry: GroupEntry, request: AccessRequest, high_risk: bool) {
+        let position = self.entries.partition_point(|e| {
+            (e.created_at, &e.request_id) <= (entry.created_at, &entry.request_id)
+        });
+        if position == self.entries.len() {
+            self.high_risk = high_risk;
+            self.latest_request = Some(Box::new(request));
+        }
+        self.entries.insert(position, entry);
+    }
+}
+
 /// The automation index: groups by the time of their requests.
 pub trait AutomationIndex {
     /// How this store names a group cheaply (an index in memory, the key in DynamoDB).

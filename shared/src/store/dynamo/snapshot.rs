@@ -461,15 +461,7 @@ impl RequestLog for Snapshot {
             sk: group_pk,
             expires_at: bucket_expires,
         });
-        let group = &mut self.group_mut(key).state;
-        let position = group.entries.partition_point(|e| {
-            (e.created_at, &e.request_id) <= (entry.created_at, &entry.request_id)
-        });
-        if position == group.entries.len() {
-            group.high_risk = high_risk;
-            group.latest_request = Some(Box::new(request));
-        }
-        group.entries.insert(position, entry);
+        self.group_mut(key).state.insert(entry, request, high_risk);
     }
 
     fn record_access_end(&mut self, tenant: &TenantId, request: &RequestId, at: DateTime<Utc>) {
