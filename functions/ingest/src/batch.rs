@@ -72,7 +72,7 @@ pub async fn process<T: Table, P: Publisher>(
         Err(err) => {
             tracing::error!(error = %err, "cannot read the batch's items; the whole batch will be retried");
             out.failed.extend(events.into_iter().map(|(id, _)| id));
-            out.summary.failed = out.failed.len() - out.summary.rejected;
+            out.summary.failed = out.failed.len().saturating_sub(out.summary.rejected);
             return out;
         }
     };
@@ -139,7 +139,7 @@ pub async fn process<T: Table, P: Publisher>(
     publish(ctx, &mut snapshot, publications, &mut out).await;
     out.failed.sort();
     out.failed.dedup();
-    out.summary.failed = out.failed.len() - out.summary.rejected;
+    out.summary.failed = out.failed.len().saturating_sub(out.summary.rejected);
     out.summary.dynamodb_requests = ctx.table.requests() - requests_before;
     out
 }
