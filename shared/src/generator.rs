@@ -328,6 +328,14 @@ struct Person {
     leave: Option<(i64, i64)>,
 }
 
+/// The stream as one string (JSON Lines).
+pub fn generate_to_string(options: &GeneratorOptions) -> String {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, and every line is serde_json output (valid UTF-8).
+    let _ = generate(options, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Write a stream to `out`. Returns the number of lines written.
 pub fn generate<W: Write>(options: &GeneratorOptions, out: &mut W) -> io::Result<u64> {
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);

@@ -5,7 +5,7 @@ use anomalies_core::anomaly::Anomaly;
 use anomalies_core::config::Config;
 use anomalies_core::contract::parse_event;
 use anomalies_core::engine::Detector;
-use anomalies_core::generator::{generate, GeneratorOptions};
+use anomalies_core::generator::{generate_to_string, GeneratorOptions};
 use anomalies_core::replay::{replay_reader, Replayer};
 use proptest::prelude::*;
 
@@ -19,9 +19,7 @@ fn stream(seed: u64, events: u64) -> String {
         days: 120,
         ..GeneratorOptions::default()
     };
-    let mut out = Vec::new();
-    generate(&options, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
+    generate_to_string(&options)
 }
 
 fn replay(text: &str) -> Vec<Anomaly> {

@@ -4,7 +4,7 @@ use anomalies_core::anomaly::AnomalyType;
 use anomalies_core::config::Config;
 use anomalies_core::contract::parse_event;
 use anomalies_core::engine::{ChangeKind, Detector};
-use anomalies_core::generator::{generate, GeneratorOptions};
+use anomalies_core::generator::{generate_to_string, GeneratorOptions};
 use anomalies_core::replay::replay_reader;
 use anomalies_core::store::dynamo::client::DynamoTable;
 use anomalies_core::store::dynamo::snapshot::Retention;
@@ -322,9 +322,7 @@ fn generated(seed: u64, lines: u64) -> String {
         days: 150,
         ..GeneratorOptions::default()
     };
-    let mut out = Vec::new();
-    generate(&options, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
+    generate_to_string(&options)
 }
 
 #[tokio::test]

@@ -231,41 +231,49 @@ impl Snapshot {
             let marker = EventMarkerRecord::new(tenant, event_id, produced, expires);
             puts.push((Item::Marker(marker), Condition::Absent));
         }
-        for key in &self.changes.requests {
-            if let Some(slot) = self.requests.get_mut(key) {
-                slot.record.version = next(slot.stored);
-                puts.push((Item::Request(slot.record.clone()), condition(slot.stored)));
-            }
-        }
-        for key in &self.changes.requesters {
-            if let Some(slot) = self.requesters.get_mut(key) {
-                let cutoff = event.occurred_at - Duration::days(r.rejection_days);
-                slot.record
-                    .rejections
-                    .retain(|rej| rej.rejected_at >= cutoff);
-                slot.record.version = next(slot.stored);
-                puts.push((Item::Requester(slot.record.clone()), condition(slot.stored)));
-            }
-        }
-        for key in &self.changes.groups {
-            if let Some(slot) = self.groups.get_mut(key) {
-                prune_entries(&mut slot.record.state.entries, r.group_keep());
-                let latest = slot.record.state.entries.last().map(|e| e.created_at);
-                let keep_until = latest.unwrap_or(event.occurred_at) + r.group_keep();
-                slot.record.expires_at = keep_until.timestamp();
-                slot.record.version = next(slot.stored);
-                puts.push((Item::Group(slot.record.clone()), condition(slot.stored)));
-            }
-        }
-        for id in &self.changes.anomalies {
-            if let Some(slot) = self.anomalies.get_mut(id) {
-                slot.record.version = next(slot.stored);
-                puts.push((
-                    Item::Anomaly(Box::new(slot.record.clone())),
-                    condition(slot.stored),
-                ));
-            }
-        }
+        let changes = &self.changes;
+        stage(
+            &mut self.requests,
+            &changes.requests,
+            &mut puts,
+            |_| {},
+            Item::Request,
+        );
+        let cutoff = event.occurred_at - Duration::days(r.rejection_days);
+        let prune_rejections =
+            |u: &mut RequesterRecord| u.rejections.retain(|rej| rej.rejected_at >= cutoff);
+        stage(
+            &mut self.requesters,
+            &changes.requesters,
+            &mut puts,
+            prune_rejections,
+            Item::Requester,
+        );
+        let keep = r.group_keep();
+        let prune_group = |g: &mut GroupRecord| {
+            prune_entries(&mut g.state.entries, keep);
+            let latest = g
+                .state
+                .entries
+                .last()
+                .map_or(event.occurred_at, |e| e.created_at);
+            g.expires_at = (latest + keep).timestamp();
+        };
+        stage(
+            &mut self.groups,
+            &changes.groups,
+            &mut puts,
+            prune_group,
+            Item::Group,
+        );
+        let boxed = |a: AnomalyRecord| Item::Anomaly(Box::new(a));
+        stage(
+            &mut self.anomalies,
+            &changes.anomalies,
+            &mut puts,
+            |_| {},
+            boxed,
+        );
         for bucket in &self.changes.buckets {
             puts.push((Item::Bucket(bucket.clone()), Condition::None));
         }
@@ -275,26 +283,10 @@ impl Snapshot {
     /// The event's writes reached the table: its versions are now the stored ones.
     pub fn commit(&mut self) {
         let changes = std::mem::take(&mut self.changes);
-        for key in changes.requests {
-            if let Some(slot) = self.requests.get_mut(&key) {
-                slot.stored = Some(slot.record.version);
-            }
-        }
-        for key in changes.requesters {
-            if let Some(slot) = self.requesters.get_mut(&key) {
-                slot.stored = Some(slot.record.version);
-            }
-        }
-        for key in changes.groups {
-            if let Some(slot) = self.groups.get_mut(&key) {
-                slot.stored = Some(slot.record.version);
-            }
-        }
-        for id in changes.anomalies {
-            if let Some(slot) = self.anomalies.get_mut(&id) {
-                slot.stored = Some(slot.record.version);
-            }
-        }
+        settle(&mut self.requests, &changes.requests);
+        settle(&mut self.requesters, &changes.requesters);
+        settle(&mut self.groups, &changes.groups);
+        settle(&mut self.anomalies, &changes.anomalies);
         self.undo.clear();
     }
 
@@ -359,6 +351,54 @@ impl Snapshot {
                 stored: None,
             })
             .record
+    }
+}
+
+/// Records written with optimistic locking.
+trait Versioned {
+    fn version(&self) -> u64;
+    fn set_version(&mut self, version: u64);
+}
+
+macro_rules! versioned {
+    ($($record:ty),*) => {$(
+        impl Versioned for $record {
+            fn version(&self) -> u64 {
+                self.version
+            }
+            fn set_version(&mut self, version: u64) {
+                self.version = version;
+            }
+        }
+    )*};
+}
+
+versioned!(RequestRecord, RequesterRecord, GroupRecord, AnomalyRecord);
+
+/// Queue a conditional put of each changed record at its next version; `prepare` adjusts a
+/// record (pruning, TTL) just before it is written.
+fn stage<K: Eq + Hash, T: Versioned + Clone>(
+    map: &mut HashMap<K, Slot<T>>,
+    keys: &[K],
+    puts: &mut Vec<(Item, Condition)>,
+    mut prepare: impl FnMut(&mut T),
+    wrap: impl Fn(T) -> Item,
+) {
+    for key in keys {
+        if let Some(slot) = map.get_mut(key) {
+            prepare(&mut slot.record);
+            slot.record.set_version(next(slot.stored));
+            puts.push((wrap(slot.record.clone()), condition(slot.stored)));
+        }
+    }
+}
+
+/// After a commit, the versions written are the stored ones.
+fn settle<K: Eq + Hash, T: Versioned>(map: &mut HashMap<K, Slot<T>>, keys: &[K]) {
+    for key in keys {
+        if let Some(slot) = map.get_mut(key) {
+            slot.stored = Some(slot.record.version());
+        }
     }
 }
 
@@ -599,7 +639,7 @@ mod tests {
     use crate::config::Config;
     use crate::contract::parse_event;
     use crate::engine::Detector;
-    use crate::generator::{generate, GeneratorOptions};
+    use crate::generator::{generate_to_string, GeneratorOptions};
     use crate::replay::replay_reader;
     use std::collections::BTreeMap;
 
@@ -703,9 +743,7 @@ mod tests {
             days: 150,
             ..GeneratorOptions::default()
         };
-        let mut out = Vec::new();
-        generate(&options, &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = generate_to_string(&options);
         let events = text
             .lines()
             .filter_map(|l| parse_event(l.as_bytes()).ok())
