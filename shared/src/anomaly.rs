@@ -90,14 +90,63 @@ impl Severity {
     }
 }
 
+impl Severity {
+    pub const ALL: [Severity; 4] = [Self::Low, Self::Medium, Self::High, Self::Critical];
+}
+
 /// Where a responder is with an anomaly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TriageStatus {
     Open,
     Acknowledged,
     Resolved,
     Dismissed,
+}
+
+impl TriageStatus {
+    pub const ALL: [TriageStatus; 4] = [
+        Self::Open,
+        Self::Acknowledged,
+        Self::Resolved,
+        Self::Dismissed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Acknowledged => "acknowledged",
+            Self::Resolved => "resolved",
+            Self::Dismissed => "dismissed",
+        }
+    }
+}
+
+/// What a person did to an anomaly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryAction {
+    /// The triage status was set (possibly to the same value, to add a note).
+    StatusChanged,
+    /// Revocation of the request's access was asked of the access platform.
+    RevokeRequested,
+}
+
+/// One entry of an anomaly's triage history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    /// Who did it (from the verified identity of the API caller).
+    pub actor: String,
+    pub action: HistoryAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<TriageStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<TriageStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppress_until: Option<DateTime<Utc>>,
 }
 
 /// Where in a resource a sensitive keyword was found.
@@ -211,6 +260,13 @@ pub struct Anomaly {
     pub summary: String,
     pub evidence: Evidence,
     pub recommended_actions: Vec<String>,
+    /// While in the future (set when dismissed), the detector does not update or
+    /// re-announce this anomaly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed_until: Option<DateTime<Utc>>,
+    /// Triage changes and revocation requests, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
 }
 
 impl Anomaly {

@@ -288,6 +288,8 @@ impl Detector {
             summary: summarize(request, &evidence),
             evidence,
             recommended_actions: kind.recommended_actions(),
+            suppressed_until: None,
+            history: Vec::new(),
         }
     }
 
@@ -391,6 +393,11 @@ impl Detector {
             .as_ref()
             .and_then(|id| store.anomaly(id))
             .filter(|a| last_seen(a).is_some_and(|seen| seen > from));
+        if existing.is_some_and(|a| a.suppressed_until.is_some_and(|until| until > at)) {
+            // Dismissed with suppression: no updates or announcements until it ends (the
+            // requests stay in the group and are folded in by the first sweep after).
+            return None;
+        }
         match existing {
             Some(existing) => self.merge(existing, group, in_window, trigger, at),
             None => self.detect(key, group, in_window, trigger, at, out),

@@ -82,6 +82,8 @@ mod tests {
                 elevated: vec![],
             },
             recommended_actions: vec![],
+            suppressed_until: None,
+            history: vec![],
         }
     }
 

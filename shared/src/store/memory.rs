@@ -5,8 +5,11 @@
 
 use super::*;
 use crate::domain::{AccessRequest, AnomalyId, EventId, RequestId, TenantId, UserId};
+use crate::query::index::{index_partitions, sort_key, Index};
+use crate::query::{IndexReader, ReadError, ReadRequest};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 // A fast, still DoS-resistant (randomly seeded) hasher: SipHash was a tenth of replay time.
 type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
@@ -37,7 +40,9 @@ pub struct MemoryStore {
     groups: Vec<(GroupKey, GroupState)>,
     buckets: BTreeMap<i64, Vec<GroupIndex>>,
     touched: Vec<GroupIndex>,
-    anomalies: HashMap<AnomalyId, Anomaly>,
+    anomalies: HashMap<AnomalyId, Arc<Anomaly>>,
+    /// The query indexes, as in DynamoDB: (index, partition) → sort key → anomaly.
+    index: HashMap<(Index, String), BTreeMap<String, Arc<Anomaly>>>,
 }
 
 impl MemoryStore {
@@ -47,7 +52,7 @@ impl MemoryStore {
 
     /// Every anomaly, ordered by `detected_at`, then id.
     pub fn anomalies_by_detection(&self) -> Vec<&Anomaly> {
-        let mut all: Vec<&Anomaly> = self.anomalies.values().collect();
+        let mut all: Vec<&Anomaly> = self.anomalies.values().map(|a| &**a).collect();
         all.sort_by(|a, b| (a.detected_at, &a.id).cmp(&(b.detected_at, &b.id)));
         all
     }
@@ -55,14 +60,43 @@ impl MemoryStore {
     /// Consume the store, keeping only its anomalies, ordered like
     /// [`Self::anomalies_by_detection`].
     pub fn into_anomalies_by_detection(self) -> Vec<Anomaly> {
-        let mut all: Vec<Anomaly> = self.anomalies.into_values().collect();
+        let mut all: Vec<Anomaly> = self
+            .anomalies
+            .into_values()
+            .map(|a| Arc::try_unwrap(a).unwrap_or_else(|shared| (*shared).clone()))
+            .collect();
         all.sort_by(|a, b| (a.detected_at, &a.id).cmp(&(b.detected_at, &b.id)));
         all
     }
 
     /// Every anomaly, in no particular order.
     pub fn anomalies(&self) -> impl Iterator<Item = &Anomaly> {
-        self.anomalies.values()
+        self.anomalies.values().map(|a| &**a)
+    }
+
+    /// An anomaly of `tenant` (`None` for another tenant's id).
+    pub fn tenant_anomaly(&self, tenant: &TenantId, id: &AnomalyId) -> Option<&Anomaly> {
+        self.anomalies
+            .get(id)
+            .filter(|a| &a.tenant_id == tenant)
+            .map(|a| &**a)
+    }
+
+    fn unindex(&mut self, anomaly: &Anomaly) {
+        let key = sort_key(anomaly);
+        for (index, partition) in Index::ALL.into_iter().zip(index_partitions(anomaly)) {
+            if let Some(entries) = self.index.get_mut(&(index, partition)) {
+                entries.remove(&key);
+            }
+        }
+    }
+
+    fn reindex(&mut self, anomaly: &Arc<Anomaly>) {
+        let key = sort_key(anomaly);
+        for (index, partition) in Index::ALL.into_iter().zip(index_partitions(anomaly)) {
+            let entries = self.index.entry((index, partition)).or_default();
+            entries.insert(key.clone(), Arc::clone(anomaly));
+        }
     }
 
     pub fn anomaly_count(&self) -> usize {
@@ -243,10 +277,39 @@ impl AutomationIndex for MemoryStore {
 
 impl AnomalyStore for MemoryStore {
     fn anomaly(&self, id: &AnomalyId) -> Option<&Anomaly> {
-        self.anomalies.get(id)
+        self.anomalies.get(id).map(|a| &**a)
     }
 
     fn put_anomaly(&mut self, anomaly: Anomaly) {
-        self.anomalies.insert(anomaly.id.clone(), anomaly);
+        let anomaly = Arc::new(anomaly);
+        if let Some(old) = self
+            .anomalies
+            .insert(anomaly.id.clone(), Arc::clone(&anomaly))
+        {
+            self.unindex(&old);
+        }
+        self.reindex(&anomaly);
+    }
+}
+
+#[async_trait::async_trait]
+impl IndexReader for MemoryStore {
+    async fn read(&self, request: ReadRequest<'_>) -> Result<Vec<Arc<Anomaly>>, ReadError> {
+        let key = (request.index, request.partition.to_owned());
+        let Some(entries) = self.index.get(&key) else {
+            return Ok(Vec::new());
+        };
+        if request.lower > request.upper {
+            return Ok(Vec::new());
+        }
+        let range = entries.range::<str, _>((
+            std::ops::Bound::Included(request.lower),
+            std::ops::Bound::Included(request.upper),
+        ));
+        Ok(range
+            .rev()
+            .take(request.limit)
+            .map(|(_, a)| Arc::clone(a))
+            .collect())
     }
 }

@@ -1,7 +1,8 @@
 //! Table, key, index and attribute names, and the key of every item type. The design and
 //! the access pattern each key serves are in docs/dynamodb.md.
 
-use crate::domain::{AnomalyId, EventId, RequestId, TenantId, UserId};
+use crate::anomaly::{AnomalyType, Severity, TriageStatus};
+use crate::domain::{AnomalyId, EventId, IntegrationId, RequestId, TenantId, UserId};
 use crate::store::GroupKey;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
@@ -11,12 +12,20 @@ pub const SK: &str = "sk";
 pub const VERSION: &str = "version";
 pub const EXPIRES_AT: &str = "expires_at";
 pub const PUBLISHED: &str = "published";
+/// The anomaly indexes (see `crate::query::index`): a tenant's anomalies, by requester, by
+/// class (type, severity, status), by integration, by resource type. All share one sort key,
+/// `gsisk` = `{detected_at}#{id}`.
 pub const GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
-pub const GSI1_SK: &str = "gsi1sk";
 pub const GSI2: &str = "gsi2";
 pub const GSI2_PK: &str = "gsi2pk";
-pub const GSI2_SK: &str = "gsi2sk";
+pub const GSI3: &str = "gsi3";
+pub const GSI3_PK: &str = "gsi3pk";
+pub const GSI4: &str = "gsi4";
+pub const GSI4_PK: &str = "gsi4pk";
+pub const GSI5: &str = "gsi5";
+pub const GSI5_PK: &str = "gsi5pk";
+pub const GSI_SK: &str = "gsisk";
 
 /// Sort keys of the single-item partitions.
 pub const SK_EVENT: &str = "E";
@@ -92,9 +101,9 @@ pub fn sortable_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// `gsi1pk`: a tenant's anomalies of one month.
-pub fn anomaly_month_pk(tenant: &TenantId, detected_at: DateTime<Utc>) -> String {
-    format!("T#{tenant}#AM#{}", detected_at.format("%Y-%m"))
+/// `gsi1pk`: all of a tenant's anomalies.
+pub fn anomaly_tenant_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#A")
 }
 
 /// `gsi2pk`: a tenant's anomalies of one requester.
@@ -102,9 +111,39 @@ pub fn anomaly_requester_pk(tenant: &TenantId, requester: &UserId) -> String {
     format!("T#{tenant}#AU#{requester}")
 }
 
-/// `gsi1sk` / `gsi2sk`.
+/// `gsi3pk`: a tenant's anomalies of one type, severity and triage status.
+pub fn anomaly_class_pk(
+    tenant: &TenantId,
+    kind: AnomalyType,
+    severity: Severity,
+    status: TriageStatus,
+) -> String {
+    format!(
+        "T#{tenant}#AC#{}#{}#{}",
+        kind.as_str(),
+        severity.as_str(),
+        status.as_str()
+    )
+}
+
+/// `gsi4pk`: a tenant's anomalies of one integration.
+pub fn anomaly_integration_pk(tenant: &TenantId, integration: &IntegrationId) -> String {
+    format!("T#{tenant}#AI#{integration}")
+}
+
+/// `gsi5pk`: a tenant's anomalies of one resource type.
+pub fn anomaly_resource_type_pk(tenant: &TenantId, resource_type: &str) -> String {
+    format!("T#{tenant}#AR#{resource_type}")
+}
+
+/// `gsisk`: newest-first order is descending order of this key; the id makes it total.
 pub fn anomaly_time_sk(detected_at: DateTime<Utc>, id: &AnomalyId) -> String {
-    format!("{}#{id}", sortable_time(detected_at))
+    format!("{}#{id}", anomaly_time_prefix(detected_at))
+}
+
+/// The time part of `gsisk`, to nanoseconds (fixed width, so it orders like the time).
+pub fn anomaly_time_prefix(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
 #[cfg(test)]

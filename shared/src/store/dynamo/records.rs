@@ -5,6 +5,7 @@
 use super::keys;
 use crate::anomaly::Anomaly;
 use crate::domain::{AnomalyId, EventId, RequestId, TenantId, UserId};
+use crate::query::index::index_partitions;
 use crate::rules::approved_after_rejection::Rejection;
 use crate::rules::inactive_user::LastActivity;
 use crate::store::{GroupKey, GroupState};
@@ -121,9 +122,11 @@ pub struct AnomalyRecord {
     pub sk: String,
     pub version: u64,
     pub gsi1pk: String,
-    pub gsi1sk: String,
     pub gsi2pk: String,
-    pub gsi2sk: String,
+    pub gsi3pk: String,
+    pub gsi4pk: String,
+    pub gsi5pk: String,
+    pub gsisk: String,
     /// False until the anomaly's latest change reached EventBridge.
     pub published: bool,
     pub expires_at: i64,
@@ -133,18 +136,31 @@ pub struct AnomalyRecord {
 
 impl AnomalyRecord {
     pub fn new(anomaly: Anomaly, version: u64, expires_at: i64) -> Self {
+        let [gsi1pk, gsi2pk, gsi3pk, gsi4pk, gsi5pk] = index_partitions(&anomaly);
         Self {
             pk: keys::anomaly_pk(&anomaly.tenant_id, &anomaly.id),
             sk: keys::SK_ANOMALY.into(),
             version,
-            gsi1pk: keys::anomaly_month_pk(&anomaly.tenant_id, anomaly.detected_at),
-            gsi1sk: keys::anomaly_time_sk(anomaly.detected_at, &anomaly.id),
-            gsi2pk: keys::anomaly_requester_pk(&anomaly.tenant_id, &anomaly.requester.id),
-            gsi2sk: keys::anomaly_time_sk(anomaly.detected_at, &anomaly.id),
+            gsi1pk,
+            gsi2pk,
+            gsi3pk,
+            gsi4pk,
+            gsi5pk,
+            gsisk: keys::anomaly_time_sk(anomaly.detected_at, &anomaly.id),
             published: false,
             expires_at,
             anomaly,
         }
+    }
+
+    /// Replace the anomaly (same id), keeping the index keys in step with it (severity and
+    /// status are part of `gsi3pk`).
+    pub fn set_anomaly(&mut self, anomaly: Anomaly) {
+        let [gsi1pk, gsi2pk, gsi3pk, gsi4pk, gsi5pk] = index_partitions(&anomaly);
+        (self.gsi1pk, self.gsi2pk, self.gsi3pk) = (gsi1pk, gsi2pk, gsi3pk);
+        (self.gsi4pk, self.gsi5pk) = (gsi4pk, gsi5pk);
+        self.gsisk = keys::anomaly_time_sk(anomaly.detected_at, &anomaly.id);
+        self.anomaly = anomaly;
     }
 }
 

@@ -628,7 +628,7 @@ impl AnomalyStore for Snapshot {
             record: AnomalyRecord::new(anomaly.clone(), 0, expires),
             stored: None,
         });
-        slot.record.anomaly = anomaly;
+        slot.record.set_anomaly(anomaly);
         slot.record.published = false;
     }
 }
