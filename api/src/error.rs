@@ -1,0 +1,104 @@
+//! API errors: each maps to a status and a JSON body
+//! `{"error": {"code", "message", "parameter"?}}` naming what was wrong.
+
+use crate::ports::RepoError;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{parameter}: {message}")]
+    InvalidParameter {
+        parameter: String,
+        message: String,
+    },
+    #[error("invalid body: {0}")]
+    InvalidBody(String),
+    #[error("authentication required: {0}")]
+    Unauthorized(&'static str),
+    #[error("no anomaly with this id")]
+    NotFound,
+    #[error("the request body is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("the anomaly kept changing while this change was applied; try again")]
+    Conflict,
+    #[error("the change was stored but could not be announced: {0}")]
+    PublishFailed(String),
+    #[error("the store is unavailable; try again: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("this server does not accept events")]
+    NotSupported,
+}
+
+impl ApiError {
+    pub fn parameter(parameter: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::InvalidParameter {
+            parameter: parameter.into(),
+            message: message.into(),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidParameter { .. } | Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PublishFailed(_) => StatusCode::BAD_GATEWAY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NotSupported => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidParameter { .. } => "invalid_parameter",
+            Self::InvalidBody(_) => "invalid_body",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::TooLarge { .. } => "payload_too_large",
+            Self::Conflict => "conflict",
+            Self::PublishFailed(_) => "publish_failed",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+            Self::NotSupported => "not_supported",
+        }
+    }
+}
+
+impl From<RepoError> for ApiError {
+    fn from(err: RepoError) -> Self {
+        match err {
+            RepoError::Triage(e) => Self::InvalidBody(e.to_string()),
+            RepoError::Conflict => Self::Conflict,
+            RepoError::Unavailable(m) => Self::Unavailable(m),
+            RepoError::Failed(m) => Self::Internal(m),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut error = json!({ "code": self.code(), "message": self.to_string() });
+        if let Self::InvalidParameter { parameter, .. } = &self {
+            error["parameter"] = json!(parameter);
+        }
+        let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}

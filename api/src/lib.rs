@@ -1,0 +1,16 @@
+//! The anomalies HTTP API: list with filters and cursors, facets, details, triage and
+//! revocation, and (locally) event intake. One axum router, served by the query Lambda under
+//! API Gateway and by `anomalies serve`; stores and the event bus sit behind the traits in
+//! [`ports`].
+
+pub mod auth;
+pub mod cursor;
+pub mod error;
+pub mod links;
+pub mod local;
+pub mod params;
+pub mod ports;
+pub mod routes;
+pub mod window;
+
+pub use routes::{router, AppState, MAX_BODY, OPENAPI};

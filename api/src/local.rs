@@ -1,0 +1,210 @@
+//! The embedded store behind `anomalies serve` and the handler tests: the detector on the
+//! in-memory store, read through the same query engine as DynamoDB, and an event sink that
+//! keeps (and optionally prints) what would go to EventBridge.
+
+use crate::ports::{
+    Anomalies, Edit, EventIntake, EventSink, IntakeReport, OutboundEvent, RepoError, Versioned,
+};
+use anomalies_core::anomaly::Anomaly;
+use anomalies_core::contract::parse_event;
+use anomalies_core::domain::{AnomalyId, TenantId};
+use anomalies_core::engine::{Detector, Outcome, SweepScope};
+use anomalies_core::query::{self, AnomalyFilter, Facets, Field, Page};
+use anomalies_core::store::{AnomalyStore, MemoryStore};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Mutex;
+use tokio::sync::RwLock;
+
+/// Most index items a facet request reads before answering with `truncated: true`.
+pub const FACET_READ_LIMIT: u64 = 200_000;
+
+struct Local {
+    detector: Detector,
+    store: MemoryStore,
+    /// The event clock: the latest `occurred_at` seen (detections are timed by events, as in
+    /// `anomalies replay`).
+    clock: Option<DateTime<Utc>>,
+}
+
+/// The in-memory store.
+pub struct LocalStore {
+    inner: RwLock<Local>,
+}
+
+impl LocalStore {
+    pub fn new(detector: Detector, store: MemoryStore) -> Self {
+        Self {
+            inner: RwLock::new(Local {
+                detector,
+                store,
+                clock: None,
+            }),
+        }
+    }
+
+    /// Store an anomaly as is (seeding tests and benchmarks).
+    pub async fn put(&self, anomaly: Anomaly) {
+        self.inner.write().await.store.put_anomaly(anomaly);
+    }
+
+    pub async fn anomaly_count(&self) -> usize {
+        self.inner.read().await.store.anomaly_count()
+    }
+}
+
+#[async_trait]
+impl Anomalies for LocalStore {
+    async fn page(
+        &self,
+        tenant: &TenantId,
+        filter: &AnomalyFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, RepoError> {
+        let local = self.inner.read().await;
+        Ok(query::page(&local.store, tenant, filter, after, limit).await?)
+    }
+
+    async fn facets(
+        &self,
+        tenant: &TenantId,
+        filter: &AnomalyFilter,
+        field: Field,
+        search: Option<&str>,
+        limit: usize,
+    ) -> Result<Facets, RepoError> {
+        let local = self.inner.read().await;
+        let store = &local.store;
+        let result = query::facets(store, tenant, filter, field, search, limit, FACET_READ_LIMIT);
+        Ok(result.await?)
+    }
+
+    async fn get(&self, tenant: &TenantId, id: &AnomalyId) -> Result<Option<Anomaly>, RepoError> {
+        let local = self.inner.read().await;
+        Ok(local.store.tenant_anomaly(tenant, id).cloned())
+    }
+
+    async fn modify(
+        &self,
+        tenant: &TenantId,
+        id: &AnomalyId,
+        edit: &Edit<'_>,
+    ) -> Result<Option<Versioned>, RepoError> {
+        let mut local = self.inner.write().await;
+        let Some(mut anomaly) = local.store.tenant_anomaly(tenant, id).cloned() else {
+            return Ok(None);
+        };
+        edit(&mut anomaly)?;
+        local.store.put_anomaly(anomaly.clone());
+        Ok(Some(Versioned {
+            anomaly,
+            version: 0,
+        }))
+    }
+
+    async fn mark_published(&self, _: &TenantId, _: &AnomalyId, _: u64) -> Result<(), RepoError> {
+        Ok(())
+    }
+}
+
+fn record(report: &mut IntakeReport, outcome: &Outcome) {
+    for change in &outcome.changes {
+        let id = change.anomaly.id.to_string();
+        if !report.anomalies.contains(&id) {
+            report.anomalies.push(id);
+        }
+    }
+}
+
+/// The lines of a body: one JSON document, or JSON lines.
+fn documents(body: &[u8]) -> Vec<&[u8]> {
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        return vec![body];
+    }
+    body.split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .collect()
+}
+
+#[async_trait]
+impl EventIntake for LocalStore {
+    async fn ingest(&self, tenant: &TenantId, body: &[u8]) -> IntakeReport {
+        let mut report = IntakeReport::default();
+        let mut local = self.inner.write().await;
+        let Local {
+            detector,
+            store,
+            clock,
+        } = &mut *local;
+        for (line, document) in documents(body).into_iter().enumerate() {
+            let event = match parse_event(document) {
+                Ok(e) if &e.tenant_id == tenant => e,
+                Ok(e) => {
+                    report.rejected.push(format!(
+                        "line {}: tenant_id: {:?} is not the tenant of your credentials",
+                        line + 1,
+                        e.tenant_id.as_str()
+                    ));
+                    continue;
+                }
+                Err(err) => {
+                    report.rejected.push(format!("line {}: {err}", line + 1));
+                    continue;
+                }
+            };
+            let now = clock.map_or(event.occurred_at, |c| c.max(event.occurred_at));
+            *clock = Some(now);
+            let outcome = detector.process(store, event, now);
+            if outcome.duplicate {
+                report.duplicates += 1;
+            } else {
+                report.accepted += 1;
+            }
+            record(&mut report, &outcome);
+        }
+        if let Some(now) = *clock {
+            let outcome = detector.sweep(store, now, SweepScope::Full);
+            record(&mut report, &outcome);
+        }
+        report
+    }
+}
+
+/// Keeps every published event (and prints each as a JSON line when `echo`).
+#[derive(Debug, Default)]
+pub struct RecordingSink {
+    events: Mutex<Vec<OutboundEvent>>,
+    echo: bool,
+}
+
+impl RecordingSink {
+    pub fn new(echo: bool) -> Self {
+        Self {
+            events: Mutex::new(Vec::new()),
+            echo,
+        }
+    }
+
+    pub fn events(&self) -> Vec<OutboundEvent> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl EventSink for RecordingSink {
+    async fn publish(&self, events: &[OutboundEvent]) -> Result<(), String> {
+        if self.echo {
+            for event in events {
+                let line = serde_json::json!({
+                    "published": event.detail_type,
+                    "resource": event.resource,
+                });
+                println!("{line}");
+            }
+        }
+        let mut kept = self.events.lock().map_err(|e| e.to_string())?;
+        kept.extend_from_slice(events);
+        Ok(())
+    }
+}

@@ -1,0 +1,117 @@
+//! What the API needs from the outside: a store of anomalies, somewhere to announce changes,
+//! and (for `anomalies serve` only) a way to take in events. The query Lambda wires DynamoDB
+//! and EventBridge; `serve` and the tests wire the in-memory [`crate::local::LocalStore`].
+
+use anomalies_core::anomaly::Anomaly;
+use anomalies_core::domain::{AnomalyId, TenantId};
+use anomalies_core::query::{AnomalyFilter, Facets, Field, Page};
+use anomalies_core::triage::TriageError;
+use async_trait::async_trait;
+use serde::Serialize;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error(transparent)]
+    Triage(#[from] TriageError),
+    #[error("the anomaly changed concurrently")]
+    Conflict,
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<anomalies_core::query::ReadError> for RepoError {
+    fn from(err: anomalies_core::query::ReadError) -> Self {
+        if err.retryable {
+            Self::Unavailable(err.to_string())
+        } else {
+            Self::Failed(err.to_string())
+        }
+    }
+}
+
+/// A change to an anomaly, applied to the stored record (may run more than once when a
+/// concurrent writer forces a retry).
+pub type Edit<'a> = dyn Fn(&mut Anomaly) -> Result<(), TriageError> + Send + Sync + 'a;
+
+/// A stored anomaly with the version that identifies this state of it.
+#[derive(Debug, Clone)]
+pub struct Versioned {
+    pub anomaly: Anomaly,
+    pub version: u64,
+}
+
+/// The anomalies of every tenant; every call is scoped to one.
+#[async_trait]
+pub trait Anomalies: Send + Sync {
+    async fn page(
+        &self,
+        tenant: &TenantId,
+        filter: &AnomalyFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, RepoError>;
+
+    async fn facets(
+        &self,
+        tenant: &TenantId,
+        filter: &AnomalyFilter,
+        field: Field,
+        search: Option<&str>,
+        limit: usize,
+    ) -> Result<Facets, RepoError>;
+
+    async fn get(&self, tenant: &TenantId, id: &AnomalyId) -> Result<Option<Anomaly>, RepoError>;
+
+    /// Apply `edit` to the stored anomaly atomically; `None` if there is no such anomaly.
+    async fn modify(
+        &self,
+        tenant: &TenantId,
+        id: &AnomalyId,
+        edit: &Edit<'_>,
+    ) -> Result<Option<Versioned>, RepoError>;
+
+    /// Record that the change to `version` was announced.
+    async fn mark_published(
+        &self,
+        tenant: &TenantId,
+        id: &AnomalyId,
+        version: u64,
+    ) -> Result<(), RepoError>;
+}
+
+/// An event for the anomalies bus.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboundEvent {
+    pub detail_type: &'static str,
+    /// The anomaly id the event is about.
+    pub resource: String,
+    pub detail: serde_json::Value,
+}
+
+pub const ANOMALY_UPDATED: &str = "Anomaly Updated";
+pub const REVOKE_ACCESS_REQUESTED: &str = "Revoke Access Requested";
+
+/// Where changes are announced.
+#[async_trait]
+pub trait EventSink: Send + Sync {
+    async fn publish(&self, events: &[OutboundEvent]) -> Result<(), String>;
+}
+
+/// What a pushed body of events produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IntakeReport {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: Vec<String>,
+    /// Ids of anomalies detected or updated.
+    pub anomalies: Vec<String>,
+}
+
+/// Taking in raw events (JSON or JSON lines): `anomalies serve` only.
+#[async_trait]
+pub trait EventIntake: Send + Sync {
+    async fn ingest(&self, tenant: &TenantId, body: &[u8]) -> IntakeReport;
+}

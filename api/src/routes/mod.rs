@@ -1,0 +1,89 @@
+//! The router: one set of routes for the query Lambda and `anomalies serve`. Every route but
+//! the OpenAPI document needs a [`crate::auth::Principal`]; bodies are limited to
+//! [`MAX_BODY`] bytes.
+
+mod anomalies;
+mod body;
+mod events;
+mod triage;
+
+use crate::auth::Auth;
+use crate::cursor::CursorKey;
+use crate::error::ApiError;
+use crate::links::LinkTemplates;
+use crate::ports::{Anomalies, EventIntake, EventSink};
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Duration;
+use std::sync::Arc;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The OpenAPI 3.1 description of this API.
+pub const OPENAPI: &str = include_str!("../../openapi.json");
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub anomalies: Arc<dyn Anomalies>,
+    pub events: Arc<dyn EventSink>,
+    /// Set only by `anomalies serve`: enables `POST /v1/events`.
+    pub intake: Option<Arc<dyn EventIntake>>,
+    pub auth: Auth,
+    pub cursor_key: CursorKey,
+    pub links: LinkTemplates,
+    /// The window when a request gives no time parameter.
+    pub lookback: Duration,
+}
+
+impl AppState {
+    /// Defaults: 400-day lookback (the anomaly retention), no links, no intake.
+    pub fn new(
+        anomalies: Arc<dyn Anomalies>,
+        events: Arc<dyn EventSink>,
+        auth: Auth,
+        cursor_key: CursorKey,
+    ) -> Self {
+        Self {
+            anomalies,
+            events,
+            intake: None,
+            auth,
+            cursor_key,
+            links: LinkTemplates::default(),
+            lookback: Duration::days(400),
+        }
+    }
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::parameter("path", "no such route")
+}
+
+/// The API's routes.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/anomalies", get(anomalies::list))
+        .route("/v1/anomalies/facets", get(anomalies::facets))
+        .route(
+            "/v1/anomalies/{id}",
+            get(anomalies::details_route).patch(triage::update),
+        )
+        .route("/v1/anomalies/{id}/revoke", post(triage::revoke));
+    if state.intake.is_some() {
+        router = router.route("/v1/events", post(events::push));
+    }
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}

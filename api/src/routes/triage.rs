@@ -1,0 +1,147 @@
+//! Triage: set an anomaly's status (with a note and, when dismissing, a suppression end) and
+//! ask the access platform to revoke the access. Each is stored in the anomaly's history,
+//! then announced on the anomalies bus.
+
+use super::anomalies::{anomaly_id, details};
+use super::body::{json, Body};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::ports::{OutboundEvent, Versioned, ANOMALY_UPDATED, REVOKE_ACCESS_REQUESTED};
+use crate::routes::AppState;
+use anomalies_core::anomaly::{Anomaly, TriageStatus};
+use anomalies_core::triage::{request_revoke, RevokeRequest, TriageChange};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Mutex;
+
+/// `PATCH /v1/anomalies/{id}` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TriageBody {
+    status: Option<TriageStatus>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    suppress_until: Option<DateTime<Utc>>,
+}
+
+/// `POST /v1/anomalies/{id}/revoke` body (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+fn updated_event(anomaly: &Anomaly) -> Result<OutboundEvent, ApiError> {
+    Ok(OutboundEvent {
+        detail_type: ANOMALY_UPDATED,
+        resource: anomaly.id.to_string(),
+        detail: serde_json::to_value(anomaly).map_err(|e| ApiError::Internal(e.to_string()))?,
+    })
+}
+
+/// Announce, then record that the stored version was announced.
+async fn announce(
+    state: &AppState,
+    principal: &Principal,
+    stored: &Versioned,
+    events: Vec<OutboundEvent>,
+) -> Result<(), ApiError> {
+    state
+        .events
+        .publish(&events)
+        .await
+        .map_err(ApiError::PublishFailed)?;
+    let id = &stored.anomaly.id;
+    if let Err(err) = state
+        .anomalies
+        .mark_published(&principal.tenant, id, stored.version)
+        .await
+    {
+        // Announced already; a stale flag only means a possible duplicate announcement.
+        tracing::warn!(error = %err, anomaly = %id, "could not mark published");
+    }
+    Ok(())
+}
+
+/// `PATCH /v1/anomalies/{id}`
+pub async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<Value>, ApiError> {
+    let id = anomaly_id(&id)?;
+    let body: TriageBody = json(&body, false)?;
+    let status = body
+        .status
+        .ok_or_else(|| ApiError::InvalidBody("missing field `status`".into()))?;
+    let now = Utc::now();
+    let change = TriageChange {
+        status,
+        note: body.note,
+        suppress_until: body.suppress_until,
+    };
+    change
+        .validate(now)
+        .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
+    let actor = principal.actor.clone();
+    let edit = move |a: &mut Anomaly| change.apply(a, &actor, now);
+    let stored = state
+        .anomalies
+        .modify(&principal.tenant, &id, &edit)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    announce(&state, &principal, &stored, vec![updated_event(&stored.anomaly)?]).await?;
+    Ok(Json(details(&state, &stored.anomaly)?))
+}
+
+/// `POST /v1/anomalies/{id}/revoke`
+pub async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = anomaly_id(&id)?;
+    let body: RevokeBody = json(&body, true)?;
+    let now = Utc::now();
+    let request: Mutex<Option<RevokeRequest>> = Mutex::new(None);
+    let actor = principal.actor.clone();
+    let edit = |a: &mut Anomaly| {
+        let event = request_revoke(a, &actor, body.reason.clone(), now)?;
+        if let Ok(mut slot) = request.lock() {
+            *slot = Some(event);
+        }
+        Ok(())
+    };
+    let stored = state
+        .anomalies
+        .modify(&principal.tenant, &id, &edit)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let revoke = request
+        .into_inner()
+        .ok()
+        .flatten()
+        .ok_or_else(|| ApiError::Internal("revocation request was not built".into()))?;
+    let revoke_json = serde_json::to_value(&revoke).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let events = vec![
+        OutboundEvent {
+            detail_type: REVOKE_ACCESS_REQUESTED,
+            resource: stored.anomaly.id.to_string(),
+            detail: revoke_json.clone(),
+        },
+        updated_event(&stored.anomaly)?,
+    ];
+    announce(&state, &principal, &stored, events).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": "accepted", "revoke": revoke_json })),
+    ))
+}
