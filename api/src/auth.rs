@@ -74,7 +74,9 @@ pub fn from_claims(
         .get(&names.tenant)
         .filter(|t| !t.contains('#'))
         .and_then(|t| TenantId::try_from(t.as_str()).ok())
-        .ok_or(ApiError::Unauthorized("the token has no valid tenant claim"))?;
+        .ok_or(ApiError::Unauthorized(
+            "the token has no valid tenant claim",
+        ))?;
     let actor = claims
         .get(&names.actor)
         .filter(|a| !a.trim().is_empty())
@@ -102,8 +104,9 @@ impl Auth {
                 }
             }
             Self::Claims { names, source } => {
-                let claims = source(parts)
-                    .ok_or(ApiError::Unauthorized("no verified JWT claims on the request"))?;
+                let claims = source(parts).ok_or(ApiError::Unauthorized(
+                    "no verified JWT claims on the request",
+                ))?;
                 from_claims(&claims, names)
             }
         }

@@ -129,9 +129,7 @@ pub fn open(
     let payload: Payload =
         serde_json::from_slice(&json).map_err(|_| invalid("is not a cursor this API issued"))?;
     if payload.exp < now.timestamp() {
-        return Err(invalid(
-            "has expired; start again from the first page",
-        ));
+        return Err(invalid("has expired; start again from the first page"));
     }
     filter.from = DateTime::from_timestamp_nanos(payload.from);
     filter.to = DateTime::from_timestamp_nanos(payload.to);
@@ -151,7 +149,12 @@ mod tests {
     fn setup() -> (CursorKey, TenantId, AnomalyFilter, DateTime<Utc>) {
         let now = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
         let filter = AnomalyFilter::window(now - Duration::days(7), now);
-        (CursorKey::new(b"k"), TenantId::try_from("acme").unwrap(), filter, now)
+        (
+            CursorKey::new(b"k"),
+            TenantId::try_from("acme").unwrap(),
+            filter,
+            now,
+        )
     }
 
     #[test]
@@ -182,7 +185,13 @@ mod tests {
             format!("{altered}.{tag}"),
             "garbage".to_owned(),
             format!("{body}.AAAA"),
-            issue(&CursorKey::new(b"other key"), &tenant, &filter, "pos#1", now),
+            issue(
+                &CursorKey::new(b"other key"),
+                &tenant,
+                &filter,
+                "pos#1",
+                now,
+            ),
         ] {
             assert!(open(&key, &tenant, &mut f, &bad, now).is_err(), "{bad}");
         }

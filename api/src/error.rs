@@ -9,16 +9,15 @@ use serde_json::json;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{parameter}: {message}")]
-    InvalidParameter {
-        parameter: String,
-        message: String,
-    },
+    InvalidParameter { parameter: String, message: String },
     #[error("invalid body: {0}")]
     InvalidBody(String),
     #[error("authentication required: {0}")]
     Unauthorized(&'static str),
     #[error("no anomaly with this id")]
     NotFound,
+    #[error("no such route")]
+    NoRoute,
     #[error("the request body is larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("the anomaly kept changing while this change was applied; try again")]
@@ -45,7 +44,7 @@ impl ApiError {
         match self {
             Self::InvalidParameter { .. } | Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict => StatusCode::CONFLICT,
             Self::PublishFailed(_) => StatusCode::BAD_GATEWAY,
@@ -60,7 +59,7 @@ impl ApiError {
             Self::InvalidParameter { .. } => "invalid_parameter",
             Self::InvalidBody(_) => "invalid_body",
             Self::Unauthorized(_) => "unauthorized",
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::NoRoute => "not_found",
             Self::TooLarge { .. } => "payload_too_large",
             Self::Conflict => "conflict",
             Self::PublishFailed(_) => "publish_failed",

@@ -42,7 +42,10 @@ impl LinkTemplates {
     /// The links of one anomaly, by name.
     pub fn links(&self, anomaly: &Anomaly) -> Map<String, Value> {
         let mut links = Map::new();
-        let templates = [("request", &self.request), ("access_flow", &self.access_flow)];
+        let templates = [
+            ("request", &self.request),
+            ("access_flow", &self.access_flow),
+        ];
         for (name, template) in templates {
             if let Some(url) = template.as_deref().and_then(|t| render(t, anomaly)) {
                 links.insert(name.into(), Value::String(url));
@@ -63,7 +66,10 @@ mod tests {
         // Arrange
         let mut a = sample_anomaly("u 1", 0);
         let templates = LinkTemplates {
-            request: Some("https://jit.example.com/t/{tenant_id}/requests/{request_id}?by={requester_id}".into()),
+            request: Some(
+                "https://jit.example.com/t/{tenant_id}/requests/{request_id}?by={requester_id}"
+                    .into(),
+            ),
             access_flow: Some("https://jit.example.com/flows/{access_flow_id}".into()),
         };
         // Act

@@ -76,7 +76,15 @@ impl Anomalies for LocalStore {
     ) -> Result<Facets, RepoError> {
         let local = self.inner.read().await;
         let store = &local.store;
-        let result = query::facets(store, tenant, filter, field, search, limit, FACET_READ_LIMIT);
+        let result = query::facets(
+            store,
+            tenant,
+            filter,
+            field,
+            search,
+            limit,
+            FACET_READ_LIMIT,
+        );
         Ok(result.await?)
     }
 

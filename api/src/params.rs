@@ -139,7 +139,10 @@ fn wire<T: DeserializeOwned>(name: &str, value: &str, known: &[&str]) -> Result<
     serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|_| {
         ApiError::parameter(
             name,
-            format!("unknown value {value:?}; expected one of {}", known.join(", ")),
+            format!(
+                "unknown value {value:?}; expected one of {}",
+                known.join(", ")
+            ),
         )
     })
 }
@@ -163,7 +166,11 @@ fn window(
     now: DateTime<Utc>,
     lookback: Duration,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
-    let tz = raw.one("tz")?.map(zone).transpose()?.unwrap_or(chrono_tz::UTC);
+    let tz = raw
+        .one("tz")?
+        .map(zone)
+        .transpose()?
+        .unwrap_or(chrono_tz::UTC);
     let round = match raw.one("round_to_hour")? {
         None | Some("false") => false,
         Some("true") => true,
@@ -177,7 +184,10 @@ fn window(
     let (from, to) = (raw.one("from")?, raw.one("to")?);
     if let Some(last) = raw.one("last")? {
         if from.is_some() || to.is_some() {
-            return Err(ApiError::parameter("last", "cannot be combined with from/to"));
+            return Err(ApiError::parameter(
+                "last",
+                "cannot be combined with from/to",
+            ));
         }
         let start = relative_start(last, now)?;
         return Ok((if round { floor_hour(start) } else { start }, now));
@@ -185,7 +195,10 @@ fn window(
     if round {
         return Err(ApiError::parameter("round_to_hour", "applies only to last"));
     }
-    let to = to.map(|t| absolute(t, tz, End::To)).transpose()?.unwrap_or(now);
+    let to = to
+        .map(|t| absolute(t, tz, End::To))
+        .transpose()?
+        .unwrap_or(now);
     let from = match from {
         Some(f) => absolute(f, tz, End::From)?,
         None => to - lookback,
@@ -220,7 +233,11 @@ fn filter(raw: &Raw, now: DateTime<Utc>, lookback: Duration) -> Result<AnomalyFi
 
 /// Parse `GET /v1/anomalies`. Without a time parameter the window is the `lookback` before
 /// `now`.
-pub fn list(query: Option<&str>, now: DateTime<Utc>, lookback: Duration) -> Result<ListQuery, ApiError> {
+pub fn list(
+    query: Option<&str>,
+    now: DateTime<Utc>,
+    lookback: Duration,
+) -> Result<ListQuery, ApiError> {
     let raw = Raw::parse(query, &["limit", "cursor"])?;
     Ok(ListQuery {
         filter: filter(&raw, now, lookback)?,
@@ -230,14 +247,21 @@ pub fn list(query: Option<&str>, now: DateTime<Utc>, lookback: Duration) -> Resu
 }
 
 /// Parse `GET /v1/anomalies/facets`.
-pub fn facets(query: Option<&str>, now: DateTime<Utc>, lookback: Duration) -> Result<FacetQuery, ApiError> {
+pub fn facets(
+    query: Option<&str>,
+    now: DateTime<Utc>,
+    lookback: Duration,
+) -> Result<FacetQuery, ApiError> {
     let raw = Raw::parse(query, &["field", "search", "limit"])?;
     let fields = anomalies_core::query::Field::ALL.map(Field::as_str);
     let field = match raw.one("field")? {
         Some(name) => Field::parse(name).ok_or_else(|| {
             ApiError::parameter(
                 "field",
-                format!("unknown field {name:?}; expected one of {}", fields.join(", ")),
+                format!(
+                    "unknown field {name:?}; expected one of {}",
+                    fields.join(", ")
+                ),
             )
         })?,
         None => return Err(ApiError::parameter("field", "is required")),
@@ -276,7 +300,10 @@ mod tests {
         let q = parse("type=inactive_user&type=high_risk_access,access_automation").unwrap();
         assert_eq!(q.filter.types.len(), 3);
         let q = parse("severity=high,critical&status=open&user=u1,u2&integration=aws").unwrap();
-        assert_eq!(q.filter.severities, vec![Severity::High, Severity::Critical]);
+        assert_eq!(
+            q.filter.severities,
+            vec![Severity::High, Severity::Critical]
+        );
         assert_eq!(q.filter.users.len(), 2);
     }
 
@@ -303,7 +330,10 @@ mod tests {
 
     #[test]
     fn q_is_lowercased() {
-        assert_eq!(parse("q=ProdDB").unwrap().filter.q.as_deref(), Some("proddb"));
+        assert_eq!(
+            parse("q=ProdDB").unwrap().filter.q.as_deref(),
+            Some("proddb")
+        );
     }
 
     #[test]
@@ -335,7 +365,11 @@ mod tests {
 
     #[test]
     fn facets_need_a_known_field() {
-        let ok = facets(Some("field=user&search=Ali&type=inactive_user"), now(), Duration::days(1));
+        let ok = facets(
+            Some("field=user&search=Ali&type=inactive_user"),
+            now(),
+            Duration::days(1),
+        );
         let ok = ok.unwrap();
         assert_eq!((ok.field, ok.search.as_deref()), (Field::User, Some("ali")));
         assert!(facets(None, now(), Duration::days(1)).is_err());

@@ -66,7 +66,11 @@ impl End {
     }
 }
 
-const LOCAL_FORMATS: [&str; 3] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"];
+const LOCAL_FORMATS: [&str; 3] = [
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+];
 
 /// Parse `from`/`to`: RFC 3339 with an offset, or a local date-time or date in `tz`. A local
 /// time a clock change skips is an error; one it repeats means the earlier instant.

@@ -153,13 +153,18 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .attribute_definitions(attribute(PK))
         .attribute_definitions(attribute(SK))
         .attribute_definitions(attribute(GSI1_PK))
-        .attribute_definitions(attribute(GSI1_SK))
         .attribute_definitions(attribute(GSI2_PK))
-        .attribute_definitions(attribute(GSI2_SK))
+        .attribute_definitions(attribute(GSI3_PK))
+        .attribute_definitions(attribute(GSI4_PK))
+        .attribute_definitions(attribute(GSI5_PK))
+        .attribute_definitions(attribute(GSI_SK))
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range))
-        .global_secondary_indexes(gsi(GSI1, GSI1_PK, GSI1_SK))
-        .global_secondary_indexes(gsi(GSI2, GSI2_PK, GSI2_SK))
+        .global_secondary_indexes(gsi(GSI1, GSI1_PK, GSI_SK))
+        .global_secondary_indexes(gsi(GSI2, GSI2_PK, GSI_SK))
+        .global_secondary_indexes(gsi(GSI3, GSI3_PK, GSI_SK))
+        .global_secondary_indexes(gsi(GSI4, GSI4_PK, GSI_SK))
+        .global_secondary_indexes(gsi(GSI5, GSI5_PK, GSI_SK))
         .send()
         .await
         .unwrap();
@@ -176,6 +181,44 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .send()
         .await
         .unwrap();
+}
+
+/// BatchWriteItem takes at most 25 items per request.
+pub const BATCH_WRITE_LIMIT: usize = 25;
+
+/// Store anomalies as the ingest function would (published, version 1), 25 per
+/// BatchWriteItem, retrying unprocessed items.
+pub async fn seed_anomalies(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    anomalies: &[anomalies_core::anomaly::Anomaly],
+) {
+    use anomalies_core::store::dynamo::records::AnomalyRecord;
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    for chunk in anomalies.chunks(BATCH_WRITE_LIMIT) {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|a| {
+                let mut record = AnomalyRecord::new(a.clone(), 1, 4_000_000_000);
+                record.published = true;
+                let item = serde_dynamo::aws_sdk_dynamodb_1::to_item(&record).unwrap();
+                let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        while !requests.is_empty() {
+            let output = client
+                .batch_write_item()
+                .request_items(table, requests)
+                .send()
+                .await
+                .unwrap();
+            requests = output
+                .unprocessed_items
+                .and_then(|mut m| m.remove(table))
+                .unwrap_or_default();
+        }
+    }
 }
 
 /// An event bus whose events matching `source` land in a new SQS queue; returns the queue

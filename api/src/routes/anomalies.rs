@@ -42,7 +42,13 @@ pub async fn list(
     let mut query = params::list(query.as_deref(), now, state.lookback)?;
     let tenant = &principal.tenant;
     let after = match &query.cursor {
-        Some(c) => Some(cursor::open(&state.cursor_key, tenant, &mut query.filter, c, now)?),
+        Some(c) => Some(cursor::open(
+            &state.cursor_key,
+            tenant,
+            &mut query.filter,
+            c,
+            now,
+        )?),
         None => None,
     };
     let page = state
@@ -91,7 +97,10 @@ pub async fn facets(
         "truncated": facets.truncated,
         "window": { "from": query.filter.from, "to": query.filter.to },
     });
-    Ok(with_items_read(Json(body).into_response(), facets.items_read))
+    Ok(with_items_read(
+        Json(body).into_response(),
+        facets.items_read,
+    ))
 }
 
 /// The details document: the record, its links.

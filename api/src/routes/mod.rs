@@ -65,7 +65,7 @@ async fn openapi() -> impl IntoResponse {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::parameter("path", "no such route")
+    ApiError::NoRoute
 }
 
 /// The API's routes.

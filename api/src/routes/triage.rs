@@ -97,7 +97,13 @@ pub async fn update(
         .modify(&principal.tenant, &id, &edit)
         .await?
         .ok_or(ApiError::NotFound)?;
-    announce(&state, &principal, &stored, vec![updated_event(&stored.anomaly)?]).await?;
+    announce(
+        &state,
+        &principal,
+        &stored,
+        vec![updated_event(&stored.anomaly)?],
+    )
+    .await?;
     Ok(Json(details(&state, &stored.anomaly)?))
 }
 
@@ -130,7 +136,8 @@ pub async fn revoke(
         .ok()
         .flatten()
         .ok_or_else(|| ApiError::Internal("revocation request was not built".into()))?;
-    let revoke_json = serde_json::to_value(&revoke).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let revoke_json =
+        serde_json::to_value(&revoke).map_err(|e| ApiError::Internal(e.to_string()))?;
     let events = vec![
         OutboundEvent {
             detail_type: REVOKE_ACCESS_REQUESTED,

@@ -1,1 +1,39 @@
+//! The query function: the shared API router ([`anomalies_api`]) on DynamoDB and
+//! EventBridge, authenticated by API Gateway's JWT authorizer claims.
 
+pub mod claims;
+pub mod config;
+pub mod repo;
+pub mod sink;
+
+use anomalies_api::auth::Auth;
+use anomalies_api::cursor::CursorKey;
+use anomalies_api::ports::EventSink;
+use anomalies_api::{router, AppState};
+use anomalies_core::store::dynamo::client::DynamoTable;
+use std::sync::Arc;
+
+/// The router for this configuration, table and bus.
+pub fn app(
+    config: &config::QueryConfig,
+    table: Arc<DynamoTable>,
+    sink: Arc<dyn EventSink>,
+) -> axum::Router {
+    let anomalies = repo::DynamoAnomalies {
+        table,
+        facet_read_limit: config.facet_read_limit,
+    };
+    let auth = Auth::Claims {
+        names: config.claims.clone(),
+        source: claims::from_request_context,
+    };
+    let mut state = AppState::new(
+        Arc::new(anomalies),
+        sink,
+        auth,
+        CursorKey::new(&config.cursor_secret),
+    );
+    state.links = config.links.clone();
+    state.lookback = chrono::Duration::days(config.lookback_days);
+    router(state)
+}

@@ -1,1 +1,31 @@
-fn main() {}
+//! Wiring only: configuration, tracing, clients, and the HTTP runtime loop.
+
+use anomalies_core::store::dynamo::client::DynamoTable;
+use lambda_http::{run, Error};
+use query::config::QueryConfig;
+use query::sink::EventBridgeSink;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::from_default_env()
+                .add_directive(tracing::Level::INFO.into()),
+        )
+        .with_current_span(false)
+        .without_time()
+        .init();
+    let config = QueryConfig::from_env()?;
+    let aws = aws_config::load_from_env().await;
+    let table = DynamoTable::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        config.table_name.clone(),
+    );
+    let sink = EventBridgeSink {
+        client: aws_sdk_eventbridge::Client::new(&aws),
+        bus: config.bus_name.clone(),
+    };
+    run(query::app(&config, Arc::new(table), Arc::new(sink))).await
+}

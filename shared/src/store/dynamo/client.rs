@@ -48,7 +48,7 @@ pub enum StoreError {
     TooManyItems(usize),
 }
 
-fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
+pub(super) fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
     operation: &'static str,
     err: SdkError<E>,
 ) -> StoreError {
@@ -90,8 +90,8 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
 
 /// The table, with a count of the requests made (for the per-invocation summary).
 pub struct DynamoTable {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
     requests: AtomicU64,
 }
 
@@ -109,7 +109,7 @@ impl DynamoTable {
         self.requests.load(Ordering::Relaxed)
     }
 
-    fn count(&self) {
+    pub(super) fn count(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -261,7 +261,7 @@ fn backoff(round: u32) -> Duration {
     Duration::from_millis(u64::from(nanos) % cap.max(1))
 }
 
-fn key_of(pk: &str, sk: &str) -> Attributes {
+pub(super) fn key_of(pk: &str, sk: &str) -> Attributes {
     HashMap::from([
         (PK.to_owned(), AttributeValue::S(pk.to_owned())),
         (SK.to_owned(), AttributeValue::S(sk.to_owned())),

@@ -3,6 +3,8 @@
 //! and applies each event with one conditional TransactWriteItems.
 
 #[cfg(feature = "dynamodb")]
+pub mod anomalies;
+#[cfg(feature = "dynamodb")]
 pub mod client;
 pub mod keys;
 pub mod records;

@@ -1,0 +1,155 @@
+//! The function's configuration, read once per cold start from environment variables. A
+//! missing or bad value fails the start with a message naming the variable (never its value:
+//! `CURSOR_SECRET` is a secret).
+
+use anomalies_api::auth::ClaimNames;
+use anomalies_api::links::LinkTemplates;
+
+/// Environment variables the query function reads (the infrastructure test checks the
+/// template against these).
+pub const REQUIRED: [&str; 3] = ["TABLE_NAME", "ANOMALIES_BUS_NAME", "CURSOR_SECRET"];
+pub const OPTIONAL: [&str; 6] = [
+    "TENANT_CLAIM",
+    "ACTOR_CLAIM",
+    "REQUEST_URL_TEMPLATE",
+    "ACCESS_FLOW_URL_TEMPLATE",
+    "LOOKBACK_DAYS",
+    "FACET_READ_LIMIT",
+];
+
+/// Shortest cursor-signing secret accepted.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Clone)]
+pub struct QueryConfig {
+    pub table_name: String,
+    pub bus_name: String,
+    pub cursor_secret: Vec<u8>,
+    pub claims: ClaimNames,
+    pub links: LinkTemplates,
+    pub lookback_days: i64,
+    pub facet_read_limit: u64,
+}
+
+impl std::fmt::Debug for QueryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryConfig")
+            .field("table_name", &self.table_name)
+            .field("bus_name", &self.bus_name)
+            .field("cursor_secret", &"<redacted>")
+            .field("claims", &self.claims)
+            .field("links", &self.links)
+            .field("lookback_days", &self.lookback_days)
+            .field("facet_read_limit", &self.facet_read_limit)
+            .finish()
+    }
+}
+
+impl QueryConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Read from any lookup (the environment in production, a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let value = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let required = |name: &'static str| value(name).ok_or(ConfigError::Missing(name));
+        let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match value(name) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(ConfigError::Invalid {
+                        name,
+                        reason: format!("{v:?} is not a positive whole number"),
+                    }),
+                },
+            }
+        };
+        let secret = required("CURSOR_SECRET")?;
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                name: "CURSOR_SECRET",
+                reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
+            });
+        }
+        let defaults = ClaimNames::default();
+        Ok(Self {
+            table_name: required("TABLE_NAME")?,
+            bus_name: required("ANOMALIES_BUS_NAME")?,
+            cursor_secret: secret.into_bytes(),
+            claims: ClaimNames {
+                tenant: value("TENANT_CLAIM").unwrap_or(defaults.tenant),
+                actor: value("ACTOR_CLAIM").unwrap_or(defaults.actor),
+            },
+            links: LinkTemplates {
+                request: value("REQUEST_URL_TEMPLATE"),
+                access_flow: value("ACCESS_FLOW_URL_TEMPLATE"),
+            },
+            lookback_days: i64::try_from(positive("LOOKBACK_DAYS", 400)?).unwrap_or(400),
+            facet_read_limit: positive("FACET_READ_LIMIT", 50_000)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn required_variables_are_named_when_missing() {
+        let err = QueryConfig::from_lookup(lookup(&[("TABLE_NAME", "t")])).unwrap_err();
+        assert!(err.to_string().contains("CURSOR_SECRET"));
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_without_echoing_it() {
+        let err = QueryConfig::from_lookup(lookup(&[
+            ("TABLE_NAME", "t"),
+            ("ANOMALIES_BUS_NAME", "b"),
+            ("CURSOR_SECRET", "hunter2"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("CURSOR_SECRET"));
+        assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn optional_settings_have_defaults_and_are_checked() {
+        let base = [
+            ("TABLE_NAME", "t"),
+            ("ANOMALIES_BUS_NAME", "b"),
+            ("CURSOR_SECRET", SECRET),
+        ];
+        let config = QueryConfig::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(config.claims, ClaimNames::default());
+        assert_eq!(config.lookback_days, 400);
+        assert!(!format!("{config:?}").contains(SECRET));
+        let mut bad = base.to_vec();
+        bad.push(("LOOKBACK_DAYS", "-3"));
+        assert!(QueryConfig::from_lookup(lookup(&bad)).is_err());
+        let mut custom = base.to_vec();
+        custom.push(("TENANT_CLAIM", "custom:tenant"));
+        let config = QueryConfig::from_lookup(lookup(&custom)).unwrap();
+        assert_eq!(config.claims.tenant, "custom:tenant");
+    }
+}
