@@ -1,7 +1,9 @@
 //! Test harness: a moto server on 127.0.0.1, AWS clients pointed at it, and helpers to
 //! create the stack's resources (table, buses, queues) under names unique to each test.
 
+pub mod api;
 pub mod counter;
+pub mod openapi;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{

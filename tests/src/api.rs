@@ -1,0 +1,194 @@
+//! Driving the API as API Gateway does: each call is an HTTP API (v2) Lambda event with the
+//! JWT authorizer's claims, converted by lambda_http and routed through the real router, on
+//! either store. Every response is checked against the OpenAPI document.
+
+use anomalies_api::auth::{Auth, ClaimNames};
+use anomalies_api::cursor::CursorKey;
+use anomalies_api::links::LinkTemplates;
+use anomalies_api::local::{LocalStore, RecordingSink};
+use anomalies_api::ports::EventSink;
+use anomalies_api::{router, AppState};
+use anomalies_core::anomaly::Anomaly;
+use anomalies_core::config::Config;
+use anomalies_core::engine::Detector;
+use anomalies_core::store::dynamo::client::DynamoTable;
+use anomalies_core::store::MemoryStore;
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// Link templates the harness configures.
+pub fn links() -> LinkTemplates {
+    LinkTemplates {
+        request: Some("https://jit.example.com/requests/{request_id}".into()),
+        access_flow: None,
+    }
+}
+
+enum Store {
+    Memory(Arc<LocalStore>),
+    Dynamo {
+        client: aws_sdk_dynamodb::Client,
+        table: String,
+        dynamo: Arc<DynamoTable>,
+    },
+}
+
+/// The API on one store, with a sink that keeps what would go to EventBridge.
+pub struct Harness {
+    pub router: Router,
+    pub sink: Arc<RecordingSink>,
+    store: Store,
+}
+
+/// What a call returned.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `parameter` of a 400 error.
+    pub fn parameter(&self) -> Option<&str> {
+        self.body["error"]["parameter"].as_str()
+    }
+}
+
+/// Claims of a caller: (tenant, actor).
+pub type Caller<'a> = Option<(&'a str, &'a str)>;
+
+fn state(
+    anomalies: Arc<dyn anomalies_api::ports::Anomalies>,
+    sink: Arc<dyn EventSink>,
+) -> AppState {
+    let auth = Auth::Claims {
+        names: ClaimNames::default(),
+        source: query::claims::from_request_context,
+    };
+    let mut state = AppState::new(anomalies, sink, auth, CursorKey::new(b"test cursor key"));
+    state.links = links();
+    state
+}
+
+impl Harness {
+    pub fn memory() -> Self {
+        let store = Arc::new(LocalStore::new(
+            Detector::new(Config::default()).unwrap(),
+            MemoryStore::new(),
+        ));
+        let sink = Arc::new(RecordingSink::new(false));
+        Self {
+            router: router(state(store.clone(), sink.clone())),
+            sink,
+            store: Store::Memory(store),
+        }
+    }
+
+    /// The query function's router (`query::app`) on a fresh table in moto.
+    pub async fn dynamo() -> Self {
+        let config = crate::sdk_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&config);
+        let table = crate::unique("query");
+        crate::create_table(&client, &table).await;
+        let dynamo = Arc::new(DynamoTable::new(client.clone(), &table));
+        let sink = Arc::new(RecordingSink::new(false));
+        let env = [
+            ("TABLE_NAME", table.as_str()),
+            ("ANOMALIES_BUS_NAME", "unused"),
+            ("CURSOR_SECRET", "test cursor key, at least 32 bytes long"),
+            (
+                "REQUEST_URL_TEMPLATE",
+                "https://jit.example.com/requests/{request_id}",
+            ),
+        ];
+        let lookup = |name: &str| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        let config = query::config::QueryConfig::from_lookup(lookup).unwrap();
+        Self {
+            router: query::app(&config, dynamo.clone(), sink.clone()),
+            sink,
+            store: Store::Dynamo {
+                client,
+                table,
+                dynamo,
+            },
+        }
+    }
+
+    pub fn is_dynamo(&self) -> bool {
+        matches!(self.store, Store::Dynamo { .. })
+    }
+
+    /// DynamoDB requests made so far (0 in memory).
+    pub fn dynamo_requests(&self) -> u64 {
+        match &self.store {
+            Store::Dynamo { dynamo, .. } => dynamo.requests(),
+            Store::Memory(_) => 0,
+        }
+    }
+
+    pub async fn seed(&self, anomalies: &[Anomaly]) {
+        match &self.store {
+            Store::Memory(store) => {
+                for a in anomalies {
+                    store.put(a.clone()).await;
+                }
+            }
+            Store::Dynamo { client, table, .. } => {
+                crate::seed_anomalies(client, table, anomalies).await;
+            }
+        }
+    }
+
+    /// Call the API as `caller` (None: no authorizer claims).
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        caller: Caller<'_>,
+        body: Option<&str>,
+    ) -> Reply {
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let mut event = json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+            "headers": { "content-type": "application/json", "host": "api.example.com" },
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+                "domainPrefix": "api", "requestId": "r", "routeKey": "$default", "stage": "$default",
+                "time": "24/Nov/2026:18:00:00 +0000", "timeEpoch": 0,
+                "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "test" }
+            },
+            "isBase64Encoded": false
+        });
+        if let Some((tenant, actor)) = caller {
+            event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": { "tenant_id": tenant, "sub": actor }, "scopes": null } });
+        }
+        if let Some(body) = body {
+            event["body"] = json!(body);
+        }
+        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("{method} {uri}: body is not JSON: {bytes:?}"));
+        crate::openapi::check(method, path, status, &body);
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str, caller: Caller<'_>) -> Reply {
+        self.call("GET", uri, caller, None).await
+    }
+}
