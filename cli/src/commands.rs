@@ -12,9 +12,9 @@ use std::path::Path;
 use std::time::Instant;
 
 /// The sample stream shipped in `events/`, built into the binary so `demo` works anywhere.
-const DEMO_STREAM: &str = include_str!("../../events/demo-stream.jsonl");
+pub const DEMO_STREAM: &str = include_str!("../../events/demo-stream.jsonl");
 
-fn detector(config: Option<&Path>) -> anyhow::Result<Detector> {
+pub fn detector(config: Option<&Path>) -> anyhow::Result<Detector> {
     let config = match config {
         Some(path) => Config::load(path)?,
         None => Config::default(),

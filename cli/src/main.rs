@@ -1,6 +1,7 @@
 //! The `anomalies` command: wires arguments to the detection core on the embedded store.
 
 mod commands;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -44,6 +45,26 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Serve the query API on the embedded store (the same routes as the query Lambda, plus
+    /// `POST /v1/events`). Prints the bearer token to use.
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Events to load at start: a JSONL file, `sample` (the bundled stream) or `none`.
+        #[arg(long, default_value = "sample")]
+        events: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The bearer token clients must send (a random one is generated and printed if omitted).
+        #[arg(long)]
+        token: Option<String>,
+        /// The tenant the token acts for (default: the only tenant in the events, else `default`).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The window when a request has no time parameter (local data is often historical).
+        #[arg(long, default_value_t = 36_500)]
+        lookback_days: i64,
+    },
     /// Measure end-to-end replay throughput and peak memory on a generated stream.
     Bench {
         #[arg(long, default_value_t = 300_000)]
@@ -82,6 +103,21 @@ fn main() -> anyhow::Result<()> {
             seed,
             output,
         } => commands::generate(events, seed, output.as_deref()),
+        Command::Serve {
+            config,
+            events,
+            listen,
+            token,
+            tenant,
+            lookback_days,
+        } => serve::serve(serve::ServeOptions {
+            detector: commands::detector(config.as_deref())?,
+            events: &events,
+            listen,
+            token,
+            tenant,
+            lookback_days,
+        }),
         Command::Bench {
             events,
             seed,
