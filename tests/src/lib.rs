@@ -159,6 +159,7 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .attribute_definitions(attribute(GSI3_PK))
         .attribute_definitions(attribute(GSI4_PK))
         .attribute_definitions(attribute(GSI5_PK))
+        .attribute_definitions(attribute(GSI6_PK))
         .attribute_definitions(attribute(GSI_SK))
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range))
@@ -167,6 +168,7 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .global_secondary_indexes(gsi(GSI3, GSI3_PK, GSI_SK))
         .global_secondary_indexes(gsi(GSI4, GSI4_PK, GSI_SK))
         .global_secondary_indexes(gsi(GSI5, GSI5_PK, GSI_SK))
+        .global_secondary_indexes(gsi(GSI6, GSI6_PK, GSI_SK))
         .send()
         .await
         .unwrap();

@@ -1,4 +1,4 @@
-//! The five anomaly indexes the query API reads, the same in DynamoDB (GSIs) and in memory.
+//! The six anomaly indexes the query API reads, the same in DynamoDB (GSIs) and in memory.
 //! Every partition starts with the tenant, and every index sorts by `{detected_at}#{id}`, so
 //! "newest first" is a descending range read and a page position is one sort key.
 
@@ -18,15 +18,18 @@ pub enum Index {
     Integration,
     /// By resource type (`gsi5`).
     ResourceType,
+    /// By integration and resource type together (`gsi6`).
+    IntegrationResourceType,
 }
 
 impl Index {
-    pub const ALL: [Index; 5] = [
+    pub const ALL: [Index; 6] = [
         Self::Tenant,
         Self::Requester,
         Self::Class,
         Self::Integration,
         Self::ResourceType,
+        Self::IntegrationResourceType,
     ];
 
     /// The GSI's name.
@@ -37,6 +40,7 @@ impl Index {
             Self::Class => keys::GSI3,
             Self::Integration => keys::GSI4,
             Self::ResourceType => keys::GSI5,
+            Self::IntegrationResourceType => keys::GSI6,
         }
     }
 
@@ -48,6 +52,7 @@ impl Index {
             Self::Class => keys::GSI3_PK,
             Self::Integration => keys::GSI4_PK,
             Self::ResourceType => keys::GSI5_PK,
+            Self::IntegrationResourceType => keys::GSI6_PK,
         }
     }
 
@@ -62,12 +67,17 @@ impl Index {
             }
             Self::Integration => keys::anomaly_integration_pk(tenant, &anomaly.integration.id),
             Self::ResourceType => keys::anomaly_resource_type_pk(tenant, &anomaly.resource_type),
+            Self::IntegrationResourceType => keys::anomaly_integration_resource_type_pk(
+                tenant,
+                &anomaly.integration.id,
+                &anomaly.resource_type,
+            ),
         }
     }
 }
 
 /// The anomaly's partition in each index, in [`Index::ALL`] order.
-pub fn index_partitions(anomaly: &Anomaly) -> [String; 5] {
+pub fn index_partitions(anomaly: &Anomaly) -> [String; 6] {
     Index::ALL.map(|index| index.partition(anomaly))
 }
 

@@ -1,6 +1,6 @@
 //! Which index serves a filter, and which of its partitions to read. One index per query:
-//! the first that applies of requester, integration, class (type × severity × status),
-//! resource type, then the tenant-wide index. Several values of the chosen filter (or the
+//! the first that applies of requester, integration with resource type, integration, class
+//! (type × severity × status), resource type, then the tenant-wide index. Several values of the chosen filter (or the
 //! class combinations) become several partitions, merged newest first. Filters the index
 //! does not cover are applied to the items read. docs/query-api.md has the table.
 
@@ -27,6 +27,10 @@ fn or_all<T: Copy>(chosen: &[T], all: &[T]) -> Vec<T> {
     }
 }
 
+/// Most partitions one query reads through a combined index; beyond this the planner falls
+/// back to the single-field index and filters.
+pub const MAX_COMBINED_PARTITIONS: usize = 64;
+
 fn class_partitions(tenant: &TenantId, f: &AnomalyFilter) -> Vec<String> {
     let types = or_all(&f.types, &AnomalyType::ALL);
     let severities = or_all(&f.severities, &Severity::ALL);
@@ -48,6 +52,21 @@ pub fn plan(tenant: &TenantId, f: &AnomalyFilter) -> Plan {
         let users = f.users.iter();
         let pks = users.map(|u| keys::anomaly_requester_pk(tenant, u));
         (Index::Requester, pks.collect())
+    } else if !f.integrations.is_empty()
+        && !f.resource_types.is_empty()
+        && f.integrations.len() * f.resource_types.len() <= MAX_COMBINED_PARTITIONS
+    {
+        let mut pks = Vec::new();
+        for integration in &f.integrations {
+            for resource_type in &f.resource_types {
+                pks.push(keys::anomaly_integration_resource_type_pk(
+                    tenant,
+                    integration,
+                    resource_type,
+                ));
+            }
+        }
+        (Index::IntegrationResourceType, pks)
     } else if !f.integrations.is_empty() {
         let integrations = f.integrations.iter();
         let pks = integrations.map(|i| keys::anomaly_integration_pk(tenant, i));
@@ -110,15 +129,15 @@ mod tests {
     }
 
     #[test]
-    fn integration_wins_over_class_and_resource_type() {
+    fn integration_with_resource_type_reads_the_combined_index() {
         let mut f = filter();
         f.integrations = vec![IntegrationId::try_from("aws").unwrap()];
-        f.resource_types = vec!["aws-iam-role".into()];
+        f.resource_types = vec!["aws-iam-role".into(), "aws-s3-bucket".into()];
         f.types = vec![AnomalyType::HighRiskAccess];
-        assert_eq!(
-            plan(&TenantId::default_tenant(), &f).index,
-            Index::Integration
-        );
+        let p = plan(&TenantId::default_tenant(), &f);
+        assert_eq!((p.index, p.partitions.len()), (Index::IntegrationResourceType, 2));
+        f.resource_types.clear();
+        assert_eq!(plan(&TenantId::default_tenant(), &f).index, Index::Integration);
     }
 
     #[test]

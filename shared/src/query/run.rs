@@ -73,15 +73,15 @@ impl Stream<'_> {
         self.done && self.buffer.is_empty()
     }
 
-    /// How many to read next: a share of what the page still needs on the first read, then
-    /// what it needs (doubling when the filter rejects most of what this partition gives).
+    /// How many to read next: this partition's share of what the page still needs (plus
+    /// one, as the first item may be the one already seen), doubling instead when the filter
+    /// rejects most of what this partition gives.
     fn next_size(&self, want: usize, active: usize) -> usize {
-        let size = if self.last_size == 0 {
-            want.div_ceil(active.max(1)) + 1
-        } else if self.rejected * 2 > self.delivered {
-            (want + 1).max(self.last_size * 2)
+        let share = want.div_ceil(active.max(1)) + 1;
+        let size = if self.last_size > 0 && self.rejected * 2 > self.delivered {
+            share.max(self.last_size * 2)
         } else {
-            want + 1
+            share
         };
         // At least 2: a read may start with the item already seen.
         size.clamp(2, MAX_READ)

@@ -13,7 +13,8 @@ pub const VERSION: &str = "version";
 pub const EXPIRES_AT: &str = "expires_at";
 pub const PUBLISHED: &str = "published";
 /// The anomaly indexes (see `crate::query::index`): a tenant's anomalies, by requester, by
-/// class (type, severity, status), by integration, by resource type. All share one sort key,
+/// class (type, severity, status), by integration, by resource type, by integration and
+/// resource type together. All share one sort key,
 /// `gsisk` = `{detected_at}#{id}`.
 pub const GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
@@ -25,6 +26,8 @@ pub const GSI4: &str = "gsi4";
 pub const GSI4_PK: &str = "gsi4pk";
 pub const GSI5: &str = "gsi5";
 pub const GSI5_PK: &str = "gsi5pk";
+pub const GSI6: &str = "gsi6";
+pub const GSI6_PK: &str = "gsi6pk";
 pub const GSI_SK: &str = "gsisk";
 
 /// Sort keys of the single-item partitions.
@@ -134,6 +137,16 @@ pub fn anomaly_integration_pk(tenant: &TenantId, integration: &IntegrationId) ->
 /// `gsi5pk`: a tenant's anomalies of one resource type.
 pub fn anomaly_resource_type_pk(tenant: &TenantId, resource_type: &str) -> String {
     format!("T#{tenant}#AR#{resource_type}")
+}
+
+/// `gsi6pk`: a tenant's anomalies of one integration and resource type (the unit separator
+/// keeps `a#b` + `c` apart from `a` + `b#c`).
+pub fn anomaly_integration_resource_type_pk(
+    tenant: &TenantId,
+    integration: &IntegrationId,
+    resource_type: &str,
+) -> String {
+    format!("T#{tenant}#AIR#{integration}\u{1f}{resource_type}")
 }
 
 /// `gsisk`: newest-first order is descending order of this key; the id makes it total.

@@ -126,6 +126,7 @@ pub struct AnomalyRecord {
     pub gsi3pk: String,
     pub gsi4pk: String,
     pub gsi5pk: String,
+    pub gsi6pk: String,
     pub gsisk: String,
     /// False until the anomaly's latest change reached EventBridge.
     pub published: bool,
@@ -136,7 +137,7 @@ pub struct AnomalyRecord {
 
 impl AnomalyRecord {
     pub fn new(anomaly: Anomaly, version: u64, expires_at: i64) -> Self {
-        let [gsi1pk, gsi2pk, gsi3pk, gsi4pk, gsi5pk] = index_partitions(&anomaly);
+        let [gsi1pk, gsi2pk, gsi3pk, gsi4pk, gsi5pk, gsi6pk] = index_partitions(&anomaly);
         Self {
             pk: keys::anomaly_pk(&anomaly.tenant_id, &anomaly.id),
             sk: keys::SK_ANOMALY.into(),
@@ -146,6 +147,7 @@ impl AnomalyRecord {
             gsi3pk,
             gsi4pk,
             gsi5pk,
+            gsi6pk,
             gsisk: keys::anomaly_time_sk(anomaly.detected_at, &anomaly.id),
             published: false,
             expires_at,
@@ -156,9 +158,9 @@ impl AnomalyRecord {
     /// Replace the anomaly (same id), keeping the index keys in step with it (severity and
     /// status are part of `gsi3pk`).
     pub fn set_anomaly(&mut self, anomaly: Anomaly) {
-        let [gsi1pk, gsi2pk, gsi3pk, gsi4pk, gsi5pk] = index_partitions(&anomaly);
+        let [gsi1pk, gsi2pk, gsi3pk, gsi4pk, gsi5pk, gsi6pk] = index_partitions(&anomaly);
         (self.gsi1pk, self.gsi2pk, self.gsi3pk) = (gsi1pk, gsi2pk, gsi3pk);
-        (self.gsi4pk, self.gsi5pk) = (gsi4pk, gsi5pk);
+        (self.gsi4pk, self.gsi5pk, self.gsi6pk) = (gsi4pk, gsi5pk, gsi6pk);
         self.gsisk = keys::anomaly_time_sk(anomaly.detected_at, &anomaly.id);
         self.anomaly = anomaly;
     }
