@@ -45,7 +45,11 @@ fn load(detector: &Detector, events: &str) -> anyhow::Result<(MemoryStore, Strin
         }
     };
     let described = match summary {
-        Some(s) => format!("{} events, {} anomalies from {events}", s.events, store.anomaly_count()),
+        Some(s) => format!(
+            "{} events, {} anomalies from {events}",
+            s.events,
+            store.anomaly_count()
+        ),
         None => "no events loaded".to_owned(),
     };
     Ok((store, described))
@@ -56,13 +60,17 @@ fn load_into<R: std::io::BufRead>(
     input: R,
     mut report: impl FnMut(&anomalies_core::replay::LineError),
 ) -> anyhow::Result<(MemoryStore, anomalies_core::replay::ReplaySummary)> {
-    anomalies_core::lines::for_each_line(input, anomalies_core::contract::MAX_EVENT_BYTES, |n, line| {
-        if let anomalies_core::lines::Line::Text(text) = line {
-            if let Err(e) = replayer.push_line(n, text) {
-                report(&e);
+    anomalies_core::lines::for_each_line(
+        input,
+        anomalies_core::contract::MAX_EVENT_BYTES,
+        |n, line| {
+            if let anomalies_core::lines::Line::Text(text) = line {
+                if let Err(e) = replayer.push_line(n, text) {
+                    report(&e);
+                }
             }
-        }
-    })?;
+        },
+    )?;
     Ok(replayer.finish())
 }
 

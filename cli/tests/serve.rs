@@ -121,11 +121,18 @@ fn parse_curl(line: &str) -> Call {
 
 /// Make a request; return status and JSON body.
 fn send(address: &str, call: &Call) -> (u16, Value) {
-    let target = call.url.split_once(address).map(|(_, p)| p).unwrap_or_else(|| {
-        panic!("{} is not on {address}", call.url);
-    });
+    let target = call
+        .url
+        .split_once(address)
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| {
+            panic!("{} is not on {address}", call.url);
+        });
     let mut stream = TcpStream::connect(address).unwrap();
-    let mut request = format!("{} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n", call.method);
+    let mut request = format!(
+        "{} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n",
+        call.method
+    );
     for header in &call.headers {
         request.push_str(&format!("{header}\r\n"));
     }
@@ -137,7 +144,10 @@ fn send(address: &str, call: &Call) -> (u16, Value) {
     let text = String::from_utf8(response).unwrap();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_owned()
@@ -185,11 +195,20 @@ fn the_readme_curl_examples_run_as_shown() {
     }
     // The examples show real data: the first lists three anomalies, the filtered one finds
     // the sample's high-risk request, the event push was accepted.
-    let first = send(&server.address, &parse_curl(&examples[0].replace("127.0.0.1:8080", &server.address)));
+    let first = send(
+        &server.address,
+        &parse_curl(&examples[0].replace("127.0.0.1:8080", &server.address)),
+    );
     assert_eq!(first.1["items"].as_array().unwrap().len(), 3);
-    let high_risk = send(&server.address, &parse_curl(&examples[1].replace("127.0.0.1:8080", &server.address)));
+    let high_risk = send(
+        &server.address,
+        &parse_curl(&examples[1].replace("127.0.0.1:8080", &server.address)),
+    );
     assert_eq!(high_risk.1["items"][0]["request_id"], "req-1006");
-    let details = send(&server.address, &parse_curl(&examples[5].replace("127.0.0.1:8080", &server.address)));
+    let details = send(
+        &server.address,
+        &parse_curl(&examples[5].replace("127.0.0.1:8080", &server.address)),
+    );
     let history = details.1["history"].as_array().unwrap();
     assert_eq!(history.len(), 2, "acknowledged, then revocation requested");
 }
@@ -204,7 +223,10 @@ fn requests_without_the_token_are_refused() {
     assert_eq!(send(&server.address, &call).0, 401);
     call.headers = vec!["Authorization: Bearer s3cret".into()];
     let (status, body) = send(&server.address, &call);
-    assert_eq!((status, body["items"].as_array().map(Vec::len)), (200, Some(0)));
+    assert_eq!(
+        (status, body["items"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
     // The OpenAPI document needs no token.
     call.url = format!("http://{}/v1/openapi.json", server.address);
     call.headers.clear();
@@ -222,7 +244,14 @@ fn a_generated_token_is_printed_and_required() {
     let first = lines.next().unwrap().unwrap();
     let token_line = lines.next().unwrap().unwrap();
     let token = token_line.strip_prefix("token: ").unwrap().to_owned();
-    let address = first.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    let address = first
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
     assert_eq!(token.len(), 32);
     let call = Call {
         method: "GET".into(),

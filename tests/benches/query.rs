@@ -30,13 +30,22 @@ const RUNS: usize = 300;
 const QUERIES: [(&str, &str); 10] = [
     ("newest 50", ""),
     ("last 7 days", "last=7d"),
-    ("critical high-risk, 30 days", "type=high_risk_access&severity=critical&last=30d"),
+    (
+        "critical high-risk, 30 days",
+        "type=high_risk_access&severity=critical&last=30d",
+    ),
     ("open, last 7 days", "status=open&last=7d"),
     ("open inactive users", "type=inactive_user&status=open"),
     ("one user", "user=user-00042"),
     ("one user, 30 days", "user=user-00007&last=30d"),
-    ("integration + resource type", "integration=aws-main&resource_type=aws-s3-bucket"),
-    ("resource type, 30 days", "resource_type=okta-group&last=30d"),
+    (
+        "integration + resource type",
+        "integration=aws-main&resource_type=aws-s3-bucket",
+    ),
+    (
+        "resource type, 30 days",
+        "resource_type=okta-group&last=30d",
+    ),
     ("text search, 30 days", "q=payments&last=30d"),
 ];
 
@@ -48,7 +57,11 @@ async fn get(router: &Router, uri: &str) -> (u64, usize, Option<String>) {
         .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), 200, "{uri}");
-    let read: u64 = response.headers()["x-items-read"].to_str().unwrap().parse().unwrap();
+    let read: u64 = response.headers()["x-items-read"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let items = body["items"].as_array().unwrap().len();
@@ -64,7 +77,10 @@ async fn memory(data: &[anomalies_core::anomaly::Anomaly]) {
     for a in data {
         store.put_anomaly(a.clone());
     }
-    let local = Arc::new(LocalStore::new(Detector::new(Config::default()).unwrap(), store));
+    let local = Arc::new(LocalStore::new(
+        Detector::new(Config::default()).unwrap(),
+        store,
+    ));
     let auth = Auth::Bearer {
         token: "bench".into(),
         principal: Principal {
@@ -72,7 +88,12 @@ async fn memory(data: &[anomalies_core::anomaly::Anomaly]) {
             actor: "bench".into(),
         },
     };
-    let state = AppState::new(local, Arc::new(RecordingSink::new(false)), auth, CursorKey::random());
+    let state = AppState::new(
+        local,
+        Arc::new(RecordingSink::new(false)),
+        auth,
+        CursorKey::random(),
+    );
     let router = router(state);
     println!("\nIn memory, {ANOMALIES} anomalies, {RUNS} runs per query (handler end to end, limit 50):\n");
     println!("| query | returned | items read | p50 ms | p99 ms |");
@@ -97,7 +118,11 @@ async fn memory(data: &[anomalies_core::anomaly::Anomaly]) {
     let mut times = Vec::new();
     for _ in 0..20 {
         let start = Instant::now();
-        let request = http::Request::builder().uri(facets).header("authorization", "Bearer bench").body(axum::body::Body::empty()).unwrap();
+        let request = http::Request::builder()
+            .uri(facets)
+            .header("authorization", "Bearer bench")
+            .body(axum::body::Body::empty())
+            .unwrap();
         let response = router.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), 200);
         response.into_body().collect().await.unwrap();
@@ -119,16 +144,32 @@ async fn dynamodb(data: &[anomalies_core::anomaly::Anomaly]) {
         let before = harness.dynamo_requests();
         let reply = harness.get(&format!("/v1/anomalies?{query}"), caller).await;
         let requests = harness.dynamo_requests() - before;
-        let read: u64 = reply.headers["x-items-read"].to_str().unwrap().parse().unwrap();
+        let read: u64 = reply.headers["x-items-read"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         let items = reply.body["items"].as_array().unwrap().len();
-        let mut line = format!("| {name} (`{query}`) | {items} | {read} | {:.2} | {requests} |", read as f64 / items.max(1) as f64);
+        let mut line = format!(
+            "| {name} (`{query}`) | {items} | {read} | {:.2} | {requests} |",
+            read as f64 / items.max(1) as f64
+        );
         if let Some(cursor) = reply.body["next_cursor"].as_str() {
             let before = harness.dynamo_requests();
-            let next = harness.get(&format!("/v1/anomalies?{query}&cursor={cursor}"), caller).await;
+            let next = harness
+                .get(&format!("/v1/anomalies?{query}&cursor={cursor}"), caller)
+                .await;
             let requests = harness.dynamo_requests() - before;
-            let read: u64 = next.headers["x-items-read"].to_str().unwrap().parse().unwrap();
+            let read: u64 = next.headers["x-items-read"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             let items = next.body["items"].as_array().unwrap().len();
-            line.push_str(&format!("\n| ↳ page 2 | {items} | {read} | {:.2} | {requests} |", read as f64 / items.max(1) as f64));
+            line.push_str(&format!(
+                "\n| ↳ page 2 | {items} | {read} | {:.2} | {requests} |",
+                read as f64 / items.max(1) as f64
+            ));
         }
         println!("{line}");
     }

@@ -81,8 +81,10 @@ impl Harness {
             MemoryStore::new(),
         ));
         let sink = Arc::new(RecordingSink::new(false));
+        let mut state = state(store.clone(), sink.clone());
+        state.intake = Some(store.clone());
         Self {
-            router: router(state(store.clone(), sink.clone())),
+            router: router(state),
             sink,
             store: Store::Memory(store),
         }
@@ -90,12 +92,17 @@ impl Harness {
 
     /// The query function's router (`query::app`) on a fresh table in moto.
     pub async fn dynamo() -> Self {
+        let sink = Arc::new(RecordingSink::new(false));
+        Self::dynamo_with_sink(sink.clone(), sink).await
+    }
+
+    /// [`Self::dynamo`], publishing to `publish` (`sink` stays as the recording sink).
+    pub async fn dynamo_with_sink(sink: Arc<RecordingSink>, publish: Arc<dyn EventSink>) -> Self {
         let config = crate::sdk_config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = crate::unique("query");
         crate::create_table(&client, &table).await;
         let dynamo = Arc::new(DynamoTable::new(client.clone(), &table));
-        let sink = Arc::new(RecordingSink::new(false));
         let env = [
             ("TABLE_NAME", table.as_str()),
             ("ANOMALIES_BUS_NAME", "unused"),
@@ -112,7 +119,7 @@ impl Harness {
         };
         let config = query::config::QueryConfig::from_lookup(lookup).unwrap();
         Self {
-            router: query::app(&config, dynamo.clone(), sink.clone()),
+            router: query::app(&config, dynamo.clone(), publish),
             sink,
             store: Store::Dynamo {
                 client,

@@ -24,7 +24,7 @@ pub fn template(path: &str) -> Option<&'static str> {
     })
 }
 
-fn resolve<'a>(value: &'a Value) -> &'a Value {
+fn resolve(value: &Value) -> &Value {
     match value["$ref"].as_str() {
         Some(pointer) => document()
             .pointer(pointer.trim_start_matches('#'))

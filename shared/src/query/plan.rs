@@ -135,9 +135,15 @@ mod tests {
         f.resource_types = vec!["aws-iam-role".into(), "aws-s3-bucket".into()];
         f.types = vec![AnomalyType::HighRiskAccess];
         let p = plan(&TenantId::default_tenant(), &f);
-        assert_eq!((p.index, p.partitions.len()), (Index::IntegrationResourceType, 2));
+        assert_eq!(
+            (p.index, p.partitions.len()),
+            (Index::IntegrationResourceType, 2)
+        );
         f.resource_types.clear();
-        assert_eq!(plan(&TenantId::default_tenant(), &f).index, Index::Integration);
+        assert_eq!(
+            plan(&TenantId::default_tenant(), &f).index,
+            Index::Integration
+        );
     }
 
     #[test]
