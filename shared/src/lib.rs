@@ -7,6 +7,7 @@ pub mod config;
 pub mod contract;
 pub mod domain;
 pub mod engine;
+pub mod env;
 pub mod generator;
 pub mod lines;
 pub mod query;

@@ -14,13 +14,8 @@ pub const OPTIONAL: [&str; 4] = [
     "ANOMALY_RETENTION_DAYS",
 ];
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("environment variable {0} is required but not set")]
-    Missing(&'static str),
-    #[error("environment variable {name} is invalid: {reason}")]
-    Invalid { name: &'static str, reason: String },
-}
+use anomalies_core::env::Env;
+pub use anomalies_core::env::EnvError as ConfigError;
 
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
@@ -37,24 +32,9 @@ impl IngestConfig {
 
     /// Read from any lookup (the environment in production, a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let required = |name: &'static str| {
-            get(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
-        let days = |name: &'static str, default: i64| -> Result<i64, ConfigError> {
-            match get(name) {
-                None => Ok(default),
-                Some(v) => match v.trim().parse::<i64>() {
-                    Ok(d) if d > 0 => Ok(d),
-                    _ => Err(ConfigError::Invalid {
-                        name,
-                        reason: format!("{v:?} is not a positive number of days"),
-                    }),
-                },
-            }
-        };
-        let detection = match get("DETECTION_CONFIG") {
+        let env = Env(get);
+        let days = |name: &'static str, default: i64| env.positive(name, default);
+        let detection = match env.optional("DETECTION_CONFIG") {
             None => Detection::default(),
             Some(json) => Detection::from_json(&json).map_err(|reason| ConfigError::Invalid {
                 name: "DETECTION_CONFIG",
@@ -70,8 +50,8 @@ impl IngestConfig {
             rejection_days: i64::from(detection.approved_after_rejection.lookback_days) + 1,
         };
         Ok(Self {
-            table_name: required("TABLE_NAME")?,
-            bus_name: required("ANOMALIES_BUS_NAME")?,
+            table_name: env.required("TABLE_NAME")?,
+            bus_name: env.required("ANOMALIES_BUS_NAME")?,
             detection,
             retention,
         })

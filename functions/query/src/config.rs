@@ -20,13 +20,8 @@ pub const OPTIONAL: [&str; 6] = [
 /// Shortest cursor-signing secret accepted.
 pub const MIN_SECRET_BYTES: usize = 32;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("environment variable {0} is required but not set")]
-    Missing(&'static str),
-    #[error("environment variable {name} is invalid: {reason}")]
-    Invalid { name: &'static str, reason: String },
-}
+use anomalies_core::env::Env;
+pub use anomalies_core::env::EnvError as ConfigError;
 
 #[derive(Clone)]
 pub struct QueryConfig {
@@ -60,21 +55,8 @@ impl QueryConfig {
 
     /// Read from any lookup (the environment in production, a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let value = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let required = |name: &'static str| value(name).ok_or(ConfigError::Missing(name));
-        let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            match value(name) {
-                None => Ok(default),
-                Some(v) => match v.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(n),
-                    _ => Err(ConfigError::Invalid {
-                        name,
-                        reason: format!("{v:?} is not a positive whole number"),
-                    }),
-                },
-            }
-        };
-        let secret = required("CURSOR_SECRET")?;
+        let env = Env(get);
+        let secret = env.required("CURSOR_SECRET")?;
         if secret.len() < MIN_SECRET_BYTES {
             return Err(ConfigError::Invalid {
                 name: "CURSOR_SECRET",
@@ -83,19 +65,19 @@ impl QueryConfig {
         }
         let defaults = ClaimNames::default();
         Ok(Self {
-            table_name: required("TABLE_NAME")?,
-            bus_name: required("ANOMALIES_BUS_NAME")?,
+            table_name: env.required("TABLE_NAME")?,
+            bus_name: env.required("ANOMALIES_BUS_NAME")?,
             cursor_secret: secret.into_bytes(),
             claims: ClaimNames {
-                tenant: value("TENANT_CLAIM").unwrap_or(defaults.tenant),
-                actor: value("ACTOR_CLAIM").unwrap_or(defaults.actor),
+                tenant: env.optional("TENANT_CLAIM").unwrap_or(defaults.tenant),
+                actor: env.optional("ACTOR_CLAIM").unwrap_or(defaults.actor),
             },
             links: LinkTemplates {
-                request: value("REQUEST_URL_TEMPLATE"),
-                access_flow: value("ACCESS_FLOW_URL_TEMPLATE"),
+                request: env.optional("REQUEST_URL_TEMPLATE"),
+                access_flow: env.optional("ACCESS_FLOW_URL_TEMPLATE"),
             },
-            lookback_days: i64::try_from(positive("LOOKBACK_DAYS", 400)?).unwrap_or(400),
-            facet_read_limit: positive("FACET_READ_LIMIT", 50_000)?,
+            lookback_days: env.positive("LOOKBACK_DAYS", 400)?,
+            facet_read_limit: env.positive("FACET_READ_LIMIT", 50_000)?,
         })
     }
 }
