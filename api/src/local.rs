@@ -33,7 +33,8 @@ pub struct LocalStore {
 }
 
 impl LocalStore {
-    pub fn new(detector: Detector, store: MemoryStore) -> Self {
+    pub fn new(detector: Detector, mut store: MemoryStore) -> Self {
+        store.enable_query_index();
         Self {
             inner: RwLock::new(Local {
                 detector,

@@ -15,6 +15,7 @@ fn seeded(count: usize) -> (MemoryStore, Vec<Anomaly>) {
     let tenant = TenantId::try_from("acme").unwrap();
     let all = anomalies(7, &tenant, count, 200, end(), 60);
     let mut store = MemoryStore::new();
+    store.enable_query_index();
     for a in &all {
         store.put_anomaly(a.clone());
     }
@@ -242,4 +243,20 @@ fn facets_stop_at_the_read_budget_and_say_so() {
     assert!(facets.truncated);
     assert_eq!(facets.items_read, 500);
     assert_eq!(facets.matched, 500);
+}
+
+#[test]
+fn a_store_without_its_query_index_refuses_reads_and_builds_it_on_demand() {
+    // Arrange: anomalies stored before the index is enabled.
+    let mut store = MemoryStore::new();
+    let all = anomalies(3, &tenant(), 50, 5, end(), 5);
+    for a in &all {
+        store.put_anomaly(a.clone());
+    }
+    let filter = AnomalyFilter::window(end() - Duration::days(10), end());
+    // Act / Assert
+    assert!(block_on(page(&store, &tenant(), &filter, None, 10)).is_err());
+    store.enable_query_index();
+    let (ids, _) = all_pages(&store, &filter, 10);
+    assert_eq!(ids, brute_force(&all, &filter));
 }

@@ -41,8 +41,9 @@ pub struct MemoryStore {
     buckets: BTreeMap<i64, Vec<GroupIndex>>,
     touched: Vec<GroupIndex>,
     anomalies: HashMap<AnomalyId, Arc<Anomaly>>,
-    /// The query indexes, as in DynamoDB: (index, partition) → sort key → anomaly.
-    index: HashMap<(Index, String), BTreeMap<String, Arc<Anomaly>>>,
+    /// The query indexes, as in DynamoDB: (index, partition) → sort key → anomaly. Kept only
+    /// once enabled (`serve` enables them; replay does not pay for them).
+    index: Option<HashMap<(Index, String), BTreeMap<String, Arc<Anomaly>>>>,
 }
 
 impl MemoryStore {
@@ -82,19 +83,37 @@ impl MemoryStore {
             .map(|a| &**a)
     }
 
+    /// Build the query indexes over the anomalies stored so far, and keep them from now on.
+    pub fn enable_query_index(&mut self) {
+        if self.index.is_some() {
+            return;
+        }
+        self.index = Some(HashMap::default());
+        let all: Vec<Arc<Anomaly>> = self.anomalies.values().cloned().collect();
+        for anomaly in &all {
+            self.reindex(anomaly);
+        }
+    }
+
     fn unindex(&mut self, anomaly: &Anomaly) {
+        let Some(index) = self.index.as_mut() else {
+            return;
+        };
         let key = sort_key(anomaly);
-        for (index, partition) in Index::ALL.into_iter().zip(index_partitions(anomaly)) {
-            if let Some(entries) = self.index.get_mut(&(index, partition)) {
+        for (kind, partition) in Index::ALL.into_iter().zip(index_partitions(anomaly)) {
+            if let Some(entries) = index.get_mut(&(kind, partition)) {
                 entries.remove(&key);
             }
         }
     }
 
     fn reindex(&mut self, anomaly: &Arc<Anomaly>) {
+        let Some(index) = self.index.as_mut() else {
+            return;
+        };
         let key = sort_key(anomaly);
-        for (index, partition) in Index::ALL.into_iter().zip(index_partitions(anomaly)) {
-            let entries = self.index.entry((index, partition)).or_default();
+        for (kind, partition) in Index::ALL.into_iter().zip(index_partitions(anomaly)) {
+            let entries = index.entry((kind, partition)).or_default();
             entries.insert(key.clone(), Arc::clone(anomaly));
         }
     }
@@ -295,8 +314,15 @@ impl AnomalyStore for MemoryStore {
 #[async_trait::async_trait]
 impl IndexReader for MemoryStore {
     async fn read(&self, request: ReadRequest<'_>) -> Result<Vec<Arc<Anomaly>>, ReadError> {
+        let Some(index) = self.index.as_ref() else {
+            return Err(ReadError {
+                index: request.index.name(),
+                message: "the in-memory query index is not enabled".into(),
+                retryable: false,
+            });
+        };
         let key = (request.index, request.partition.to_owned());
-        let Some(entries) = self.index.get(&key) else {
+        let Some(entries) = index.get(&key) else {
             return Ok(Vec::new());
         };
         if request.lower > request.upper {
