@@ -472,3 +472,63 @@ fn the_demo_stream_yields_one_anomaly_of_each_ingest_type_and_three_automations(
     );
     assert_eq!(summary.duplicates, 1);
 }
+
+#[test]
+fn a_dismissed_automation_anomaly_stays_quiet_until_its_suppression_ends() {
+    use anomalies_core::anomaly::TriageStatus;
+    use anomalies_core::contract::parse_event_value;
+    use anomalies_core::engine::{ChangeKind, SweepScope};
+    use anomalies_core::store::{AnomalyStore, MemoryStore};
+    use anomalies_core::triage::TriageChange;
+    use chrono::{DateTime, Utc};
+    let time = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    // Arrange: five rapid requests raise an automation anomaly, which a responder dismisses
+    // until 06:30.
+    let detector = Detector::new(Config::default()).unwrap();
+    let mut store = MemoryStore::new();
+    let push = |store: &mut MemoryStore, i: usize, created: &str| {
+        let event = parse_event_value(&bot_request(i, created)).unwrap();
+        detector.process(store, event, time(created));
+    };
+    for i in 0..5 {
+        push(&mut store, i, &at(1, i as u32));
+    }
+    let raised = detector.sweep(&mut store, time(&at(1, 15)), SweepScope::Full);
+    let mut anomaly = raised.changes[0].anomaly.clone();
+    let dismiss = TriageChange {
+        status: TriageStatus::Dismissed,
+        note: None,
+        suppress_until: Some(time(&at(6, 30))),
+    };
+    dismiss
+        .apply(&mut anomaly, "alice", time(&at(2, 0)))
+        .unwrap();
+    store.put_anomaly(anomaly.clone());
+    // Act: three more requests; a sweep while suppressed, then one after.
+    for i in 5..8 {
+        push(&mut store, i, &at(6, i as u32));
+    }
+    let quiet = detector.sweep(&mut store, time(&at(6, 15)), SweepScope::Full);
+    let after = detector.sweep(&mut store, time(&at(6, 45)), SweepScope::Full);
+    // Assert
+    assert!(quiet.changes.is_empty(), "{:?}", quiet.changes);
+    assert_eq!(after.changes.len(), 1);
+    let change = &after.changes[0];
+    assert_eq!(
+        (change.kind, &change.anomaly.id),
+        (ChangeKind::Updated, &anomaly.id)
+    );
+    assert_eq!(
+        change.anomaly.status,
+        TriageStatus::Dismissed,
+        "triage is kept"
+    );
+    assert_eq!(change.anomaly.history.len(), 1);
+    let Evidence::AccessAutomation { count, .. } = &change.anomaly.evidence else {
+        panic!()
+    };
+    assert_eq!(
+        *count, 8,
+        "requests made while suppressed are folded in afterwards"
+    );
+}
