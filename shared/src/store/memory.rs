@@ -24,6 +24,9 @@ fn bucket_of(t: DateTime<Utc>) -> i64 {
 
 type GroupIndex = usize;
 
+/// The query indexes: (index, partition) → sort key → anomaly.
+type QueryIndex = HashMap<(Index, String), BTreeMap<String, Arc<Anomaly>>>;
+
 #[derive(Debug, Default)]
 struct TenantState {
     seen_events: HashSet<EventId>,
@@ -43,7 +46,7 @@ pub struct MemoryStore {
     anomalies: HashMap<AnomalyId, Arc<Anomaly>>,
     /// The query indexes, as in DynamoDB: (index, partition) → sort key → anomaly. Kept only
     /// once enabled (`serve` enables them; replay does not pay for them).
-    index: Option<HashMap<(Index, String), BTreeMap<String, Arc<Anomaly>>>>,
+    index: Option<QueryIndex>,
 }
 
 impl MemoryStore {
