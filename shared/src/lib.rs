@@ -10,6 +10,8 @@ pub mod engine;
 pub mod env;
 pub mod generator;
 pub mod lines;
+#[cfg(feature = "eventbridge")]
+pub mod publish;
 pub mod query;
 pub mod replay;
 pub mod rules;

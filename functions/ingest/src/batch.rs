@@ -102,6 +102,7 @@ pub async fn process<T: Table, P: Publisher>(
             .iter()
             .map(|c| c.anomaly.id.clone())
             .collect();
+        snapshot.touch_buckets(now);
         let writes = snapshot.take_writes(&event, produced);
         match ctx.table.apply(&writes).await {
             Ok(()) => {

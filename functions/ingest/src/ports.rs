@@ -1,9 +1,7 @@
 //! The narrow interfaces the ingest logic needs: a table and a publisher. Production wires
 //! DynamoDB and EventBridge; unit tests wire fakes.
 
-use anomalies_core::anomaly::Anomaly;
 use anomalies_core::domain::{AnomalyId, TenantId};
-use anomalies_core::engine::ChangeKind;
 use anomalies_core::store::dynamo::client::{DynamoTable, StoreError};
 use anomalies_core::store::dynamo::keys::ItemKey;
 use anomalies_core::store::dynamo::snapshot::{Item, WriteSet};
@@ -41,27 +39,4 @@ impl Table for DynamoTable {
     }
 }
 
-/// One anomaly change to announce.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Publication {
-    pub kind: ChangeKind,
-    pub anomaly: Anomaly,
-    /// The stored version this announces.
-    pub version: u64,
-}
-
-impl Publication {
-    pub fn detail_type(&self) -> &'static str {
-        match self.kind {
-            ChangeKind::Detected => "Anomaly Detected",
-            ChangeKind::Updated => "Anomaly Updated",
-        }
-    }
-}
-
-/// Where anomalies are announced.
-#[async_trait]
-pub trait Publisher: Send + Sync {
-    /// Publish every publication; the result says, for each, whether it was accepted.
-    async fn publish(&self, publications: &[Publication]) -> Vec<bool>;
-}
+pub use anomalies_core::publish::{Publication, Publisher};

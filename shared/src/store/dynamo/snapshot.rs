@@ -221,63 +221,91 @@ impl Snapshot {
             .any(|k| self.tainted.contains(&k.pk))
     }
 
+    /// Index every group changed since the last commit in the time bucket of `now` too (not
+    /// only in the buckets of its requests' creation times), so the sweep that follows sees a
+    /// group whose requests changed late: a request that arrived late, or an access that
+    /// ended.
+    pub fn touch_buckets(&mut self, now: DateTime<Utc>) {
+        let bucket = keys::bucket_start(now);
+        let expires = bucket + self.retention.group_keep().num_seconds();
+        for key in &self.changes.groups {
+            let group_pk = keys::group_pk(key);
+            let pk = keys::bucket_pk(bucket, &group_pk);
+            let known = self
+                .changes
+                .buckets
+                .iter()
+                .any(|b| b.pk == pk && b.sk == group_pk);
+            if !known {
+                self.changes.buckets.push(BucketRecord {
+                    pk,
+                    sk: group_pk,
+                    expires_at: expires,
+                });
+            }
+        }
+    }
+
     /// The writes of the event just processed. `produced` are the anomaly ids it created or
     /// changed (kept in the marker so a redelivery can republish them).
     pub fn take_writes(&mut self, event: &AccessEvent, produced: Vec<AnomalyId>) -> WriteSet {
         let mut puts = Vec::new();
-        let r = &self.retention;
         if let Some((tenant, event_id)) = &self.changes.marker {
-            let expires = (event.occurred_at + Duration::days(r.event_days)).timestamp();
+            let days = self.retention.event_days;
+            let expires = (event.occurred_at + Duration::days(days)).timestamp();
             let marker = EventMarkerRecord::new(tenant, event_id, produced, expires);
             puts.push((Item::Marker(marker), Condition::Absent));
         }
+        self.stage_changes(event.occurred_at, &mut puts);
+        WriteSet { puts }
+    }
+
+    /// The writes of a sweep at `at` (groups and anomalies it changed).
+    pub fn take_sweep_writes(&mut self, at: DateTime<Utc>) -> WriteSet {
+        let mut puts = Vec::new();
+        self.stage_changes(at, &mut puts);
+        WriteSet { puts }
+    }
+
+    /// Version and queue every changed item; `now` prunes what has aged out.
+    fn stage_changes(&mut self, now: DateTime<Utc>, puts: &mut Vec<(Item, Condition)>) {
+        let r = &self.retention;
         let changes = &self.changes;
         stage(
             &mut self.requests,
             &changes.requests,
-            &mut puts,
+            puts,
             |_| {},
             Item::Request,
         );
-        let cutoff = event.occurred_at - Duration::days(r.rejection_days);
+        let cutoff = now - Duration::days(r.rejection_days);
         let prune_rejections =
             |u: &mut RequesterRecord| u.rejections.retain(|rej| rej.rejected_at >= cutoff);
         stage(
             &mut self.requesters,
             &changes.requesters,
-            &mut puts,
+            puts,
             prune_rejections,
             Item::Requester,
         );
         let keep = r.group_keep();
         let prune_group = |g: &mut GroupRecord| {
             prune_entries(&mut g.state.entries, keep);
-            let latest = g
-                .state
-                .entries
-                .last()
-                .map_or(event.occurred_at, |e| e.created_at);
+            let latest = g.state.entries.last().map_or(now, |e| e.created_at);
             g.expires_at = (latest + keep).timestamp();
         };
         stage(
             &mut self.groups,
             &changes.groups,
-            &mut puts,
+            puts,
             prune_group,
             Item::Group,
         );
         let boxed = |a: AnomalyRecord| Item::Anomaly(Box::new(a));
-        stage(
-            &mut self.anomalies,
-            &changes.anomalies,
-            &mut puts,
-            |_| {},
-            boxed,
-        );
+        stage(&mut self.anomalies, &changes.anomalies, puts, |_| {}, boxed);
         for bucket in &self.changes.buckets {
             puts.push((Item::Bucket(bucket.clone()), Condition::None));
         }
-        WriteSet { puts }
     }
 
     /// The event's writes reached the table: its versions are now the stored ones.
