@@ -42,6 +42,45 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 }
 
+/// Variables read by [`detection_settings`].
+pub const DETECTION_VARIABLES: [&str; 4] = [
+    "DETECTION_CONFIG",
+    "EVENT_RETENTION_DAYS",
+    "HISTORY_RETENTION_DAYS",
+    "ANOMALY_RETENTION_DAYS",
+];
+
+/// The detection rules (`DETECTION_CONFIG`, JSON) and the table's retention, as the ingest and
+/// sweep functions both read them.
+pub fn detection_settings<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<
+    (
+        crate::config::Config,
+        crate::store::dynamo::snapshot::Retention,
+    ),
+    EnvError,
+> {
+    use crate::config::Config;
+    use crate::store::dynamo::snapshot::Retention;
+    let detection = match env.optional("DETECTION_CONFIG") {
+        None => Config::default(),
+        Some(json) => Config::from_json(&json).map_err(|reason| EnvError::Invalid {
+            name: "DETECTION_CONFIG",
+            reason,
+        })?,
+    };
+    let defaults = Retention::default();
+    let retention = Retention {
+        event_days: env.positive("EVENT_RETENTION_DAYS", defaults.event_days)?,
+        history_days: env.positive("HISTORY_RETENTION_DAYS", defaults.history_days)?,
+        anomaly_days: env.positive("ANOMALY_RETENTION_DAYS", defaults.anomaly_days)?,
+        window_hours: i64::from(detection.access_automation.window_hours),
+        rejection_days: i64::from(detection.approved_after_rejection.lookback_days) + 1,
+    };
+    Ok((detection, retention))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

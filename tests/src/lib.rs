@@ -187,6 +187,35 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .unwrap();
 }
 
+/// Every anomaly item in the table, as JSON (a test-only scan).
+pub async fn stored_anomalies(config: &SdkConfig, table: &str) -> Vec<serde_json::Value> {
+    let client = aws_sdk_dynamodb::Client::new(config);
+    let mut out = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for item in page.items.unwrap_or_default() {
+            let is_anomaly = matches!(
+                item.get("sk"),
+                Some(aws_sdk_dynamodb::types::AttributeValue::S(s)) if s == "A"
+            );
+            if is_anomaly {
+                out.push(serde_dynamo::from_item(item).unwrap());
+            }
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return out;
+        }
+    }
+}
+
 /// BatchWriteItem takes at most 25 items per request.
 pub const BATCH_WRITE_LIMIT: usize = 25;
 

@@ -90,30 +90,8 @@ impl Stack {
         item.item.is_some()
     }
 
-    /// Every anomaly item in the table (a test-only scan).
     async fn stored_anomalies(&self) -> Vec<Value> {
-        let client = aws_sdk_dynamodb::Client::new(&self.config);
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = client
-                .scan()
-                .table_name(&self.table)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap();
-            for item in page.items.unwrap_or_default() {
-                if matches!(item.get("sk"), Some(aws_sdk_dynamodb::types::AttributeValue::S(s)) if s == "A")
-                {
-                    out.push(serde_dynamo::from_item(item).unwrap());
-                }
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return out;
-            }
-        }
+        stored_anomalies(&self.config, &self.table).await
     }
 
     async fn published(&self) -> Vec<Value> {

@@ -7,15 +7,10 @@ use anomalies_core::store::dynamo::snapshot::Retention;
 /// Environment variables the ingest function reads (the infrastructure test checks the
 /// template sets exactly the required ones).
 pub const REQUIRED: [&str; 2] = ["TABLE_NAME", "ANOMALIES_BUS_NAME"];
-pub const OPTIONAL: [&str; 4] = [
-    "DETECTION_CONFIG",
-    "EVENT_RETENTION_DAYS",
-    "HISTORY_RETENTION_DAYS",
-    "ANOMALY_RETENTION_DAYS",
-];
+pub const OPTIONAL: [&str; 4] = DETECTION_VARIABLES;
 
-use anomalies_core::env::Env;
 pub use anomalies_core::env::EnvError as ConfigError;
+use anomalies_core::env::{detection_settings, Env, DETECTION_VARIABLES};
 
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
@@ -33,22 +28,7 @@ impl IngestConfig {
     /// Read from any lookup (the environment in production, a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(get);
-        let days = |name: &'static str, default: i64| env.positive(name, default);
-        let detection = match env.optional("DETECTION_CONFIG") {
-            None => Detection::default(),
-            Some(json) => Detection::from_json(&json).map_err(|reason| ConfigError::Invalid {
-                name: "DETECTION_CONFIG",
-                reason,
-            })?,
-        };
-        let defaults = Retention::default();
-        let retention = Retention {
-            event_days: days("EVENT_RETENTION_DAYS", defaults.event_days)?,
-            history_days: days("HISTORY_RETENTION_DAYS", defaults.history_days)?,
-            anomaly_days: days("ANOMALY_RETENTION_DAYS", defaults.anomaly_days)?,
-            window_hours: i64::from(detection.access_automation.window_hours),
-            rejection_days: i64::from(detection.approved_after_rejection.lookback_days) + 1,
-        };
+        let (detection, retention) = detection_settings(&env)?;
         Ok(Self {
             table_name: env.required("TABLE_NAME")?,
             bus_name: env.required("ANOMALIES_BUS_NAME")?,

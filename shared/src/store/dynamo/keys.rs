@@ -37,6 +37,13 @@ pub const SK_REQUESTER: &str = "U";
 pub const SK_GROUP: &str = "G";
 pub const SK_ANOMALY: &str = "A";
 
+/// The sweep's own items: its progress (`S`) and its lease (`L`), under one partition.
+pub const SWEEP_PK: &str = "SWEEP";
+pub const SK_SWEEP_STATE: &str = "S";
+pub const SK_SWEEP_LEASE: &str = "L";
+pub const LEASE_OWNER: &str = "owner";
+pub const LEASE_UNTIL: &str = "lease_until";
+
 /// Shards per time bucket of the automation index, so one busy bucket is not one hot
 /// partition.
 pub const BUCKET_SHARDS: u32 = 8;
@@ -97,6 +104,17 @@ pub fn bucket_pk(bucket_start: i64, group_pk: &str) -> String {
     let digest = Sha256::digest(group_pk.as_bytes());
     let shard = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % BUCKET_SHARDS;
     format!("B#{bucket_start}#{shard}")
+}
+
+/// Every index partition of the buckets whose start is in `[from, to]` (both bucket starts).
+pub fn bucket_partitions(from: i64, to: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = from.div_euclid(BUCKET_SECONDS) * BUCKET_SECONDS;
+    while start <= to {
+        out.extend((0..BUCKET_SHARDS).map(|shard| format!("B#{start}#{shard}")));
+        start += BUCKET_SECONDS;
+    }
+    out
 }
 
 /// Fixed-width UTC time, so sort keys order like times.
@@ -194,6 +212,15 @@ mod tests {
         let b = a + chrono::Duration::microseconds(1);
         assert!(sortable_time(a) < sortable_time(b));
         assert_eq!(sortable_time(a), "2026-03-02T09:00:00.000000Z");
+    }
+
+    #[test]
+    fn bucket_partitions_cover_every_shard_of_every_bucket_in_range() {
+        let start = bucket_start(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+        let parts = bucket_partitions(start, start + 2 * BUCKET_SECONDS);
+        assert_eq!(parts.len(), 3 * BUCKET_SHARDS as usize);
+        assert!(parts.contains(&bucket_pk(start + BUCKET_SECONDS, "T#a#G#x")));
+        assert!(bucket_partitions(start + 1, start).is_empty());
     }
 
     #[test]

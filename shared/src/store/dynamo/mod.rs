@@ -9,3 +9,5 @@ pub mod client;
 pub mod keys;
 pub mod records;
 pub mod snapshot;
+#[cfg(feature = "dynamodb")]
+pub mod sweep;

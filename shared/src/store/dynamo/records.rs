@@ -115,6 +115,40 @@ pub struct BucketRecord {
     pub expires_at: i64,
 }
 
+/// Where an unfinished sweep stopped: the sweep time, the index partition it was reading (by
+/// position in the sweep's partition list) and the last group read there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepCheckpoint {
+    pub at: DateTime<Utc>,
+    pub partition: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// The sweep's progress: the last sweep time completed, and an unfinished one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepStateRecord {
+    pub pk: String,
+    pub sk: String,
+    pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_completed: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<SweepCheckpoint>,
+}
+
+impl Default for SweepStateRecord {
+    fn default() -> Self {
+        Self {
+            pk: keys::SWEEP_PK.into(),
+            sk: keys::SK_SWEEP_STATE.into(),
+            version: 0,
+            last_completed: None,
+            pending: None,
+        }
+    }
+}
+
 /// An anomaly, flattened, with its index keys and publication state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnomalyRecord {
@@ -197,6 +231,20 @@ mod tests {
         for anomaly in demo_anomalies() {
             round_trip(&AnomalyRecord::new(anomaly, 3, 1_900_000_000));
         }
+    }
+
+    #[test]
+    fn the_sweep_state_round_trips() {
+        let mut state = SweepStateRecord::default();
+        round_trip(&state);
+        state.version = 3;
+        state.last_completed = Some(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap());
+        state.pending = Some(SweepCheckpoint {
+            at: chrono::DateTime::from_timestamp(1_800_000_900, 0).unwrap(),
+            partition: 5,
+            after: Some("T#a#G#u#x".into()),
+        });
+        round_trip(&state);
     }
 
     #[test]

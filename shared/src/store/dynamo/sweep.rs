@@ -1,0 +1,151 @@
+//! The sweep's side of the table: groups listed in a time-bucket partition (paged), the
+//! sweep's progress item (version-checked), and a lease item with an expiry so two runs never
+//! sweep at once.
+
+use super::client::{classify, key_of, DynamoTable, StoreError};
+use super::keys::{self, LEASE_OWNER, LEASE_UNTIL, PK, SK, VERSION};
+use super::records::SweepStateRecord;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+
+impl DynamoTable {
+    /// Up to `limit` group partition keys indexed in `partition`, after `after`; and the last
+    /// one returned when more may follow.
+    pub async fn bucket_groups(
+        &self,
+        partition: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        self.count();
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", AttributeValue::S(partition.into()))
+            .projection_expression("#sk")
+            .set_exclusive_start_key(after.map(|a| key_of(partition, a)))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX));
+        let page = query.send().await.map_err(|e| classify("Query", e))?;
+        let groups: Vec<String> = page
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|mut item| match item.remove(SK) {
+                Some(AttributeValue::S(sk)) => Some(sk),
+                _ => None,
+            })
+            .collect();
+        let next = match page.last_evaluated_key {
+            Some(_) => groups.last().cloned(),
+            None => None,
+        };
+        Ok((groups, next))
+    }
+
+    /// The sweep's progress (strongly consistent); the default when none is stored yet.
+    pub async fn sweep_state(&self) -> Result<SweepStateRecord, StoreError> {
+        self.count();
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_of(keys::SWEEP_PK, keys::SK_SWEEP_STATE)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify("GetItem", e))?;
+        match output.item {
+            Some(item) => from_item(item).map_err(|source| StoreError::Corrupt {
+                pk: keys::SWEEP_PK.into(),
+                source,
+            }),
+            None => Ok(SweepStateRecord::default()),
+        }
+    }
+
+    /// Store the progress if nobody changed it since `state.version` was read; the stored
+    /// version becomes `state.version + 1` (also set on `state`).
+    pub async fn save_sweep_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError> {
+        self.count();
+        let expected = state.version;
+        state.version += 1;
+        let item = to_item(&*state).map_err(StoreError::Encode)?;
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        put = if expected == 0 {
+            put.condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+        } else {
+            put.condition_expression("#version = :version")
+                .expression_attribute_names("#version", VERSION)
+                .expression_attribute_values(":version", AttributeValue::N(expected.to_string()))
+        };
+        let result = put.send().await.map_err(|e| classify("PutItem", e));
+        if result.is_err() {
+            state.version = expected;
+        }
+        result.map(|_| ())
+    }
+
+    /// Take the lease for `owner` until `until`, unless another owner holds an unexpired one.
+    /// False when it is held.
+    pub async fn acquire_lease(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.count();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, AttributeValue::S(keys::SWEEP_PK.into()))
+            .item(SK, AttributeValue::S(keys::SK_SWEEP_LEASE.into()))
+            .item(LEASE_OWNER, AttributeValue::S(owner.into()))
+            .item(
+                LEASE_UNTIL,
+                AttributeValue::N(until.timestamp().to_string()),
+            )
+            .condition_expression("attribute_not_exists(#pk) OR #until < :now OR #owner = :owner")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#until", LEASE_UNTIL)
+            .expression_attribute_names("#owner", LEASE_OWNER)
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            .expression_attribute_values(":owner", AttributeValue::S(owner.into()))
+            .send()
+            .await;
+        match result.map_err(|e| classify("PutItem", e)) {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Give the lease back (only if `owner` still holds it).
+    pub async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
+        self.count();
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_of(keys::SWEEP_PK, keys::SK_SWEEP_LEASE)))
+            .condition_expression("#owner = :owner")
+            .expression_attribute_names("#owner", LEASE_OWNER)
+            .expression_attribute_values(":owner", AttributeValue::S(owner.into()))
+            .send()
+            .await;
+        match result.map_err(|e| classify("DeleteItem", e)) {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+}
