@@ -89,7 +89,52 @@ pub fn issue(
         f: digest(tenant, filter),
         exp: (now + Duration::hours(CURSOR_TTL_HOURS)).timestamp(),
     };
-    let json = serde_json::to_vec(&payload).unwrap_or_default();
+    seal(key, &payload)
+}
+
+/// A cursor for a list without filters or window (named by `list`, e.g. "dormant-users").
+pub fn issue_for_list(
+    key: &CursorKey,
+    tenant: &TenantId,
+    list: &str,
+    position: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let payload = Payload {
+        p: position.to_owned(),
+        from: 0,
+        to: 0,
+        f: list_digest(tenant, list),
+        exp: (now + Duration::hours(CURSOR_TTL_HOURS)).timestamp(),
+    };
+    seal(key, &payload)
+}
+
+/// Check a cursor of [`issue_for_list`]; the position to continue after.
+pub fn open_for_list(
+    key: &CursorKey,
+    tenant: &TenantId,
+    list: &str,
+    cursor: &str,
+    now: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let payload = unseal(key, cursor, now)?;
+    if payload.f != list_digest(tenant, list) {
+        return Err(invalid("belongs to a different list or tenant"));
+    }
+    Ok(payload.p)
+}
+
+fn list_digest(tenant: &TenantId, list: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(tenant.as_str().as_bytes());
+    hasher.update([1]);
+    hasher.update(list.as_bytes());
+    hex::encode(&hasher.finalize()[..16])
+}
+
+fn seal(key: &CursorKey, payload: &Payload) -> String {
+    let json = serde_json::to_vec(payload).unwrap_or_default();
     let tag = key.mac(&json).finalize().into_bytes();
     format!(
         "{}.{}",
@@ -111,6 +156,19 @@ pub fn open(
     cursor: &str,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
+    let payload = unseal(key, cursor, now)?;
+    filter.from = DateTime::from_timestamp_nanos(payload.from);
+    filter.to = DateTime::from_timestamp_nanos(payload.to);
+    if digest(tenant, filter) != payload.f {
+        return Err(invalid(
+            "belongs to a different query; repeat the filters of the first page",
+        ));
+    }
+    Ok(payload.p)
+}
+
+/// Verify and decode a cursor (signature, shape, expiry).
+fn unseal(key: &CursorKey, cursor: &str, now: DateTime<Utc>) -> Result<Payload, ApiError> {
     if cursor.len() > MAX_CURSOR {
         return Err(invalid("is not a cursor this API issued"));
     }
@@ -131,14 +189,7 @@ pub fn open(
     if payload.exp < now.timestamp() {
         return Err(invalid("has expired; start again from the first page"));
     }
-    filter.from = DateTime::from_timestamp_nanos(payload.from);
-    filter.to = DateTime::from_timestamp_nanos(payload.to);
-    if digest(tenant, filter) != payload.f {
-        return Err(invalid(
-            "belongs to a different query; repeat the filters of the first page",
-        ));
-    }
-    Ok(payload.p)
+    Ok(payload)
 }
 
 #[cfg(test)]

@@ -3,13 +3,15 @@
 //! keeps (and optionally prints) what would go to EventBridge.
 
 use crate::ports::{
-    Anomalies, Edit, EventIntake, EventSink, IntakeReport, OutboundEvent, RepoError, Versioned,
+    Anomalies, DormantUser, Edit, EventIntake, EventSink, IntakeReport, OutboundEvent, RepoError,
+    Requesters, UserPage, Versioned,
 };
 use anomalies_core::anomaly::Anomaly;
 use anomalies_core::contract::parse_event;
 use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::engine::{Detector, Outcome, SweepScope};
 use anomalies_core::query::{self, AnomalyFilter, Facets, Field, Page};
+use anomalies_core::store::dynamo::keys::sortable_time;
 use anomalies_core::store::{AnomalyStore, MemoryStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -114,6 +116,51 @@ impl Anomalies for LocalStore {
 
     async fn mark_published(&self, _: &TenantId, _: &AnomalyId, _: u64) -> Result<(), RepoError> {
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Requesters for LocalStore {
+    /// Dormant as of the event clock (the latest request seen): computed, not swept.
+    async fn dormant(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<UserPage, RepoError> {
+        let local = self.inner.read().await;
+        let Some(now) = local.clock.or_else(|| local.store.latest_activity()) else {
+            return Ok(UserPage::default());
+        };
+        let days = i64::from(local.detector.config().inactive_user.inactivity_days);
+        let cutoff = now - chrono::Duration::days(days);
+        let mut dormant: Vec<(String, DormantUser)> = local
+            .store
+            .activities(tenant)
+            .into_iter()
+            .filter(|(_, a)| a.created_at < cutoff)
+            .map(|(user, a)| {
+                let position = format!("{}#{user}", sortable_time(a.created_at));
+                let entry = DormantUser {
+                    id: user.to_string(),
+                    last_request_at: a.created_at,
+                    last_request_id: a.request_id.to_string(),
+                    dormant_since: None,
+                };
+                (position, entry)
+            })
+            .filter(|(position, _)| after.is_none_or(|after| position.as_str() > after))
+            .collect();
+        dormant.sort_by(|a, b| a.0.cmp(&b.0));
+        let more = dormant.len() > limit;
+        dormant.truncate(limit);
+        let next = if more {
+            dormant.last().map(|(p, _)| p.clone())
+        } else {
+            None
+        };
+        let users = dormant.into_iter().map(|(_, u)| u).collect();
+        Ok(UserPage { users, next })
     }
 }
 

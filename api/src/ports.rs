@@ -82,6 +82,37 @@ pub trait Anomalies: Send + Sync {
     ) -> Result<(), RepoError>;
 }
 
+/// A requester with no request for the inactivity window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DormantUser {
+    pub id: String,
+    pub last_request_at: chrono::DateTime<chrono::Utc>,
+    pub last_request_id: String,
+    /// When the sweep marked them dormant (absent where dormancy is computed on the fly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dormant_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One page of dormant users, longest inactive first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserPage {
+    pub users: Vec<DormantUser>,
+    /// The position after the last user, when more follow.
+    pub next: Option<String>,
+}
+
+/// The requesters of every tenant; every call is scoped to one.
+#[async_trait]
+pub trait Requesters: Send + Sync {
+    /// Dormant requesters ordered by last request time (then id), after `after`.
+    async fn dormant(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<UserPage, RepoError>;
+}
+
 /// An event for the anomalies bus.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboundEvent {

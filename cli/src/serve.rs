@@ -103,7 +103,13 @@ pub fn serve(options: ServeOptions<'_>) -> anyhow::Result<()> {
         },
     };
     let sink = Arc::new(RecordingSink::new(true));
-    let mut state = AppState::new(local.clone(), sink, auth, CursorKey::random());
+    let mut state = AppState::new(
+        local.clone(),
+        local.clone(),
+        sink,
+        auth,
+        CursorKey::random(),
+    );
     state.intake = Some(local);
     state.lookback = chrono::Duration::days(options.lookback_days);
     let app = router(state);

@@ -89,6 +89,7 @@ async fn memory(data: &[anomalies_core::anomaly::Anomaly]) {
         },
     };
     let state = AppState::new(
+        local.clone(),
         local,
         Arc::new(RecordingSink::new(false)),
         auth,

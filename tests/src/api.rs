@@ -61,15 +61,18 @@ impl Reply {
 /// Claims of a caller: (tenant, actor).
 pub type Caller<'a> = Option<(&'a str, &'a str)>;
 
-fn state(
-    anomalies: Arc<dyn anomalies_api::ports::Anomalies>,
-    sink: Arc<dyn EventSink>,
-) -> AppState {
+fn state(store: Arc<LocalStore>, sink: Arc<dyn EventSink>) -> AppState {
     let auth = Auth::Claims {
         names: ClaimNames::default(),
         source: query::claims::from_request_context,
     };
-    let mut state = AppState::new(anomalies, sink, auth, CursorKey::new(b"test cursor key"));
+    let mut state = AppState::new(
+        store.clone(),
+        store,
+        sink,
+        auth,
+        CursorKey::new(b"test cursor key"),
+    );
     state.links = links();
     state
 }
@@ -102,6 +105,18 @@ impl Harness {
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = crate::unique("query");
         crate::create_table(&client, &table).await;
+        Self::dynamo_on(&table, sink, publish).await
+    }
+
+    /// The query function's router on an existing table.
+    pub async fn dynamo_on(
+        table: &str,
+        sink: Arc<RecordingSink>,
+        publish: Arc<dyn EventSink>,
+    ) -> Self {
+        let config = crate::sdk_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&config);
+        let table = table.to_owned();
         let dynamo = Arc::new(DynamoTable::new(client.clone(), &table));
         let env = [
             ("TABLE_NAME", table.as_str()),

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod counter;
 pub mod openapi;
+pub mod pipeline;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{
@@ -161,6 +162,9 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .attribute_definitions(attribute(GSI5_PK))
         .attribute_definitions(attribute(GSI6_PK))
         .attribute_definitions(attribute(GSI_SK))
+        .attribute_definitions(attribute(GSI7_PK))
+        .attribute_definitions(attribute(GSI8_PK))
+        .attribute_definitions(attribute(GSI8_SK))
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range))
         .global_secondary_indexes(gsi(GSI1, GSI1_PK, GSI_SK))
@@ -169,6 +173,8 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .global_secondary_indexes(gsi(GSI4, GSI4_PK, GSI_SK))
         .global_secondary_indexes(gsi(GSI5, GSI5_PK, GSI_SK))
         .global_secondary_indexes(gsi(GSI6, GSI6_PK, GSI_SK))
+        .global_secondary_indexes(gsi(GSI7, GSI7_PK, PK))
+        .global_secondary_indexes(gsi(GSI8, GSI8_PK, GSI8_SK))
         .send()
         .await
         .unwrap();

@@ -33,6 +33,7 @@ async fn every_documented_operation_answers_as_documented() {
             let path = template.replace("{id}", &id);
             let (uri, body) = match (method, template.as_str()) {
                 ("get", "/v1/anomalies/facets") => (format!("{path}?field=type"), None),
+                ("get", "/v1/users") => (format!("{path}?dormant=true"), None),
                 ("patch", _) => (path, Some(r#"{"status":"resolved"}"#)),
                 ("post", "/v1/events") => (path, Some(r#"{"not":"an event"}"#)),
                 _ => (path, None),
@@ -47,7 +48,7 @@ async fn every_documented_operation_answers_as_documented() {
             called += 1;
         }
     }
-    assert_eq!(called, 7);
+    assert_eq!(called, 8);
     // An unknown route is a documented-style JSON 404.
     assert_eq!(h.get("/v1/nothing-here", ACME).await.status, 404);
 }

@@ -6,133 +6,18 @@ use anomalies_core::config::Config;
 use anomalies_core::contract::parse_event;
 use anomalies_core::engine::Detector;
 use anomalies_core::generator::{generate_to_string, GeneratorOptions};
-use anomalies_core::publish::EventBridgePublisher;
 use anomalies_core::replay::replay_reader;
 use anomalies_core::store::dynamo::client::{DynamoTable, StoreError};
 use anomalies_core::store::dynamo::keys::ItemKey;
 use anomalies_core::store::dynamo::records::SweepStateRecord;
-use anomalies_core::store::dynamo::snapshot::{Item, Retention, WriteSet};
-use aws_config::SdkConfig;
+use anomalies_core::store::dynamo::snapshot::{Item, WriteSet};
 use chrono::{DateTime, Duration, Utc};
-use integration_tests::*;
-use serde_json::{json, Value};
+use integration_tests::pipeline::{request, t, Pipeline};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use sweep::ports::SweepTable;
-use sweep::sweep::{run, Context, Summary};
-
-struct Pipeline {
-    config: SdkConfig,
-    table: String,
-    bus: String,
-    capture: String,
-}
-
-impl Pipeline {
-    async fn new() -> Self {
-        let config = sdk_config().await;
-        let table = unique("sweep");
-        create_table(&aws_sdk_dynamodb::Client::new(&config), &table).await;
-        let bus = unique("anomalies-bus");
-        let capture = bus_with_capture(&config, &bus, "access-anomalies").await;
-        Self {
-            config,
-            table,
-            bus,
-            capture,
-        }
-    }
-
-    fn dynamo(&self) -> DynamoTable {
-        DynamoTable::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
-    }
-
-    fn publisher(&self) -> EventBridgePublisher {
-        EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&self.config), &self.bus)
-    }
-
-    fn ingest(&self) -> ingest::batch::Context<DynamoTable, EventBridgePublisher> {
-        ingest::batch::Context {
-            detector: Detector::new(Config::default()).unwrap(),
-            retention: Retention::default(),
-            table: self.dynamo(),
-            publisher: self.publisher(),
-        }
-    }
-
-    fn sweeper<T: SweepTable>(
-        &self,
-        table: T,
-        max_groups: usize,
-    ) -> Context<T, EventBridgePublisher> {
-        Context {
-            detector: Detector::new(Config::default()).unwrap(),
-            retention: Retention::default(),
-            table,
-            publisher: self.publisher(),
-            max_groups_per_run: max_groups,
-            lease: Duration::minutes(15),
-        }
-    }
-
-    /// Ingest events (at most 10 per batch, as SQS delivers) with the clock at `now`.
-    async fn feed(
-        &self,
-        ctx: &ingest::batch::Context<DynamoTable, EventBridgePublisher>,
-        events: &[Value],
-        now: DateTime<Utc>,
-    ) {
-        for batch in events.chunks(10) {
-            let ingest::message::Invocation::Sqs(messages) =
-                ingest::message::parse(sqs_batch(batch)).unwrap()
-            else {
-                panic!("an SQS batch");
-            };
-            let outcome = ingest::batch::process(ctx, messages, now).await;
-            assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-        }
-    }
-
-    async fn anomalies(&self) -> Vec<Value> {
-        stored_anomalies(&self.config, &self.table).await
-    }
-
-    /// Detail types of what reached the bus, by anomaly id.
-    async fn published(&self) -> BTreeMap<String, Vec<String>> {
-        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for event in drain(&self.config, &self.capture).await {
-            let id = event["detail"]["id"].as_str().unwrap().to_owned();
-            out.entry(id)
-                .or_default()
-                .push(event["detail-type"].as_str().unwrap().to_owned());
-        }
-        out
-    }
-}
-
-fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-/// A bot's request event in group (requester, orders/write).
-fn request(
-    requester: &str,
-    id: &str,
-    status: &str,
-    created: DateTime<Utc>,
-    occurred: DateTime<Utc>,
-) -> Value {
-    json!({
-        "event_id": format!("{id}-{status}"), "tenant_id": "acme",
-        "occurred_at": occurred.to_rfc3339(),
-        "request": {
-            "id": id, "status": status, "created_at": created.to_rfc3339(),
-            "requester": {"id": requester}, "integration": {"id": "pg"},
-            "resource_type": "database", "resources": [{"id": "orders", "name": "orders"}],
-            "permissions": ["write"]
-        }
-    })
-}
+use sweep::sweep::{run, Summary};
 
 fn automation(anomalies: &[Value]) -> Vec<&Value> {
     anomalies
@@ -302,6 +187,16 @@ impl SweepTable for DiesAfter {
         limit: usize,
     ) -> Result<(Vec<String>, Option<String>), StoreError> {
         self.inner.bucket_groups(partition, after, limit).await
+    }
+    async fn activity_requesters(
+        &self,
+        partition: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        self.inner
+            .activity_requesters(partition, after, limit)
+            .await
     }
     async fn state(&self) -> Result<SweepStateRecord, StoreError> {
         self.inner.sweep_state().await

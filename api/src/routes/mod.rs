@@ -6,12 +6,13 @@ mod anomalies;
 mod body;
 mod events;
 mod triage;
+mod users;
 
 use crate::auth::Auth;
 use crate::cursor::CursorKey;
 use crate::error::ApiError;
 use crate::links::LinkTemplates;
-use crate::ports::{Anomalies, EventIntake, EventSink};
+use crate::ports::{Anomalies, EventIntake, EventSink, Requesters};
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -30,6 +31,7 @@ pub const OPENAPI: &str = include_str!("../../openapi.json");
 #[derive(Clone)]
 pub struct AppState {
     pub anomalies: Arc<dyn Anomalies>,
+    pub requesters: Arc<dyn Requesters>,
     pub events: Arc<dyn EventSink>,
     /// Set only by `anomalies serve`: enables `POST /v1/events`.
     pub intake: Option<Arc<dyn EventIntake>>,
@@ -44,12 +46,14 @@ impl AppState {
     /// Defaults: 400-day lookback (the anomaly retention), no links, no intake.
     pub fn new(
         anomalies: Arc<dyn Anomalies>,
+        requesters: Arc<dyn Requesters>,
         events: Arc<dyn EventSink>,
         auth: Auth,
         cursor_key: CursorKey,
     ) -> Self {
         Self {
             anomalies,
+            requesters,
             events,
             intake: None,
             auth,
@@ -78,7 +82,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/anomalies/{id}",
             get(anomalies::details_route).patch(triage::update),
         )
-        .route("/v1/anomalies/{id}/revoke", post(triage::revoke));
+        .route("/v1/anomalies/{id}/revoke", post(triage::revoke))
+        .route("/v1/users", get(users::list));
     if state.intake.is_some() {
         router = router.route("/v1/events", post(events::push));
     }

@@ -19,16 +19,17 @@ pub fn app(
     table: Arc<DynamoTable>,
     sink: Arc<dyn EventSink>,
 ) -> axum::Router {
-    let anomalies = repo::DynamoAnomalies {
+    let anomalies = Arc::new(repo::DynamoAnomalies {
         table,
         facet_read_limit: config.facet_read_limit,
-    };
+    });
     let auth = Auth::Claims {
         names: config.claims.clone(),
         source: claims::from_request_context,
     };
     let mut state = AppState::new(
-        Arc::new(anomalies),
+        anomalies.clone(),
+        anomalies,
         sink,
         auth,
         CursorKey::new(&config.cursor_secret),

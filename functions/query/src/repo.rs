@@ -2,7 +2,9 @@
 //! consistent single reads, and triage as read → edit → version-checked put, retried when a
 //! concurrent writer (another API call, or the ingest/sweep functions) got there first.
 
-use anomalies_api::ports::{Anomalies, Edit, RepoError, Versioned};
+use anomalies_api::ports::{
+    Anomalies, DormantUser, Edit, RepoError, Requesters, UserPage, Versioned,
+};
 use anomalies_core::anomaly::Anomaly;
 use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::query::{self, AnomalyFilter, Facets, Field, Page};
@@ -97,5 +99,39 @@ impl Anomalies for DynamoAnomalies {
             .mark_published(&anomalies)
             .await
             .map_err(repo_error)
+    }
+}
+
+#[async_trait]
+impl Requesters for DynamoAnomalies {
+    async fn dormant(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<UserPage, RepoError> {
+        let (records, more) = self
+            .table
+            .dormant_requesters(tenant, after, limit)
+            .await
+            .map_err(repo_error)?;
+        let next = if more {
+            records.last().and_then(|r| r.gsi8sk.clone())
+        } else {
+            None
+        };
+        let users = records
+            .into_iter()
+            .filter_map(|r| {
+                let activity = r.last_activity?;
+                Some(DormantUser {
+                    id: r.requester_id.to_string(),
+                    last_request_at: activity.created_at,
+                    last_request_id: activity.request_id.to_string(),
+                    dormant_since: r.dormant_since,
+                })
+            })
+            .collect();
+        Ok(UserPage { users, next })
     }
 }

@@ -2,6 +2,7 @@
 //! requests changed, on DynamoDB, bounded per run, resumable, and leased.
 
 pub mod config;
+pub mod dormancy;
 pub mod handler;
 pub mod ports;
 pub mod schedule;

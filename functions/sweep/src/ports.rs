@@ -24,6 +24,13 @@ pub trait SweepTable: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<String>, Option<String>), StoreError>;
+    /// Requester partition keys in one activity-day partition, paged.
+    async fn activity_requesters(
+        &self,
+        partition: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError>;
     async fn state(&self) -> Result<SweepStateRecord, StoreError>;
     async fn save_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError>;
     async fn acquire_lease(
@@ -58,6 +65,14 @@ impl SweepTable for DynamoTable {
         limit: usize,
     ) -> Result<(Vec<String>, Option<String>), StoreError> {
         DynamoTable::bucket_groups(self, partition, after, limit).await
+    }
+    async fn activity_requesters(
+        &self,
+        partition: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        DynamoTable::activity_requesters(self, partition, after, limit).await
     }
     async fn state(&self) -> Result<SweepStateRecord, StoreError> {
         self.sweep_state().await

@@ -48,6 +48,8 @@ pub struct Summary {
     pub updated: usize,
     pub republished: usize,
     pub publish_failed: usize,
+    /// Requesters marked dormant.
+    pub dormant: usize,
     pub dynamodb_requests: u64,
 }
 
@@ -99,7 +101,14 @@ pub async fn run<T: SweepTable, P: Publisher>(
         summary.dynamodb_requests = ctx.table.requests() - before;
         return Ok(summary);
     }
-    let result = sweep_until(ctx, at, &mut summary).await;
+    let mut result = sweep_until(ctx, at, &mut summary).await;
+    if let Ok(budget) = result {
+        if summary.complete {
+            result = crate::dormancy::sweep(ctx, at, budget, &mut summary)
+                .await
+                .map(|()| 0);
+        }
+    }
     let released = ctx.table.release_lease(owner).await;
     result?;
     released?;
@@ -107,11 +116,12 @@ pub async fn run<T: SweepTable, P: Publisher>(
     Ok(summary)
 }
 
+/// The automation sweep up to `at`; returns the budget left.
 async fn sweep_until<T: SweepTable, P: Publisher>(
     ctx: &Context<T, P>,
     at: DateTime<Utc>,
     summary: &mut Summary,
-) -> Result<(), SweepError> {
+) -> Result<usize, SweepError> {
     let mut state = ctx.table.state().await?;
     let mut budget = ctx.max_groups_per_run;
     loop {
@@ -119,7 +129,7 @@ async fn sweep_until<T: SweepTable, P: Publisher>(
             Some(pending) => pending.at,
             None if state.last_completed.is_some_and(|done| done >= at) => {
                 summary.complete = true;
-                return Ok(());
+                return Ok(budget);
             }
             None => at,
         };
@@ -136,7 +146,7 @@ async fn sweep_until<T: SweepTable, P: Publisher>(
                     after,
                 });
                 ctx.table.save_state(&mut state).await?;
-                return Ok(());
+                return Ok(0);
             }
             let limit = budget.min(GROUP_CHUNK);
             let (groups, next) = ctx
@@ -168,7 +178,7 @@ async fn sweep_until<T: SweepTable, P: Publisher>(
         summary.completed.push(target);
         if target >= at {
             summary.complete = true;
-            return Ok(());
+            return Ok(budget);
         }
     }
 }

@@ -78,6 +78,21 @@ impl MemoryStore {
         self.anomalies.values().map(|a| &**a)
     }
 
+    /// Each requester of `tenant` with their latest request.
+    pub fn activities(&self, tenant: &TenantId) -> Vec<(&UserId, &LastActivity)> {
+        self.tenant(tenant)
+            .map(|t| t.activity.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The latest request time of any requester (the event clock of replayed data).
+    pub fn latest_activity(&self) -> Option<DateTime<Utc>> {
+        self.tenants
+            .values()
+            .flat_map(|t| t.activity.values().map(|a| a.created_at))
+            .max()
+    }
+
     /// An anomaly of `tenant` (`None` for another tenant's id).
     pub fn tenant_anomaly(&self, tenant: &TenantId, id: &AnomalyId) -> Option<&Anomaly> {
         self.anomalies

@@ -29,6 +29,16 @@ pub const GSI5_PK: &str = "gsi5pk";
 pub const GSI6: &str = "gsi6";
 pub const GSI6_PK: &str = "gsi6pk";
 pub const GSI_SK: &str = "gsisk";
+/// Requesters by the day of their latest request (`gsi7`, sort key `pk`): the inactivity
+/// sweep reads the day that has just passed the inactivity window.
+pub const GSI7: &str = "gsi7";
+pub const GSI7_PK: &str = "gsi7pk";
+/// Dormant requesters of a tenant (`gsi8`, sparse), by their latest request time.
+pub const GSI8: &str = "gsi8";
+pub const GSI8_PK: &str = "gsi8pk";
+pub const GSI8_SK: &str = "gsi8sk";
+/// Shards per day of the activity index.
+pub const ACTIVITY_SHARDS: u32 = 8;
 
 /// Sort keys of the single-item partitions.
 pub const SK_EVENT: &str = "E";
@@ -104,6 +114,26 @@ pub fn bucket_pk(bucket_start: i64, group_pk: &str) -> String {
     let digest = Sha256::digest(group_pk.as_bytes());
     let shard = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % BUCKET_SHARDS;
     format!("B#{bucket_start}#{shard}")
+}
+
+/// `gsi7pk`: the activity-day partition of a requester (the shard comes from the requester).
+pub fn activity_day_pk(day: chrono::NaiveDate, requester_pk: &str) -> String {
+    let digest = Sha256::digest(requester_pk.as_bytes());
+    let shard = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % ACTIVITY_SHARDS;
+    format!("LA#{}#{shard}", day.format("%Y-%m-%d"))
+}
+
+/// Every shard of one activity day.
+pub fn activity_day_partitions(day: chrono::NaiveDate) -> Vec<String> {
+    let day = day.format("%Y-%m-%d");
+    (0..ACTIVITY_SHARDS)
+        .map(|s| format!("LA#{day}#{s}"))
+        .collect()
+}
+
+/// `gsi8pk`: a tenant's dormant requesters.
+pub fn dormant_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#DU")
 }
 
 /// Every index partition of the buckets whose start is in `[from, to]` (both bucket starts).

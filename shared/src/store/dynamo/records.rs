@@ -65,9 +65,54 @@ pub struct RequesterRecord {
     pub last_activity: Option<LastActivity>,
     #[serde(default)]
     pub rejections: Vec<Rejection>,
+    /// The activity-day index partition (day of `last_activity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi7pk: Option<String>,
+    /// Set while dormant: the tenant's dormant index partition, and the sort key
+    /// (`{last request time}#{requester}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi8pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi8sk: Option<String>,
+    /// When the inactivity sweep marked the requester dormant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dormant_since: Option<DateTime<Utc>>,
 }
 
 impl RequesterRecord {
+    /// Keep the index attributes in step with `last_activity`: the activity day follows it,
+    /// and a newer request than the one the requester was marked dormant for ends dormancy.
+    pub fn refresh_index(&mut self) {
+        let Some(activity) = &self.last_activity else {
+            return;
+        };
+        self.gsi7pk = Some(keys::activity_day_pk(
+            activity.created_at.date_naive(),
+            &self.pk,
+        ));
+        let marked_for = self.gsi8sk.as_deref().and_then(|sk| sk.split('#').next());
+        if marked_for.is_some_and(|t| t != keys::sortable_time(activity.created_at)) {
+            self.gsi8pk = None;
+            self.gsi8sk = None;
+            self.dormant_since = None;
+        }
+    }
+
+    /// Mark dormant at `now` (its latest request being older than the inactivity window).
+    pub fn mark_dormant(&mut self, now: DateTime<Utc>) {
+        let Some(activity) = &self.last_activity else {
+            return;
+        };
+        let time = keys::sortable_time(activity.created_at);
+        self.gsi8pk = Some(keys::dormant_pk(&self.tenant_id));
+        self.gsi8sk = Some(format!("{time}#{}", self.requester_id));
+        self.dormant_since = Some(now);
+    }
+
+    pub fn is_dormant(&self) -> bool {
+        self.gsi8pk.is_some()
+    }
+
     pub fn empty(tenant: &TenantId, requester: &UserId) -> Self {
         Self {
             pk: keys::requester_pk(tenant, requester),
@@ -77,6 +122,10 @@ impl RequesterRecord {
             requester_id: requester.clone(),
             last_activity: None,
             rejections: Vec::new(),
+            gsi7pk: None,
+            gsi8pk: None,
+            gsi8sk: None,
+            dormant_since: None,
         }
     }
 }
@@ -135,6 +184,12 @@ pub struct SweepStateRecord {
     pub last_completed: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<SweepCheckpoint>,
+    /// The last activity day whose requesters the inactivity sweep has checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dormant_through: Option<chrono::NaiveDate>,
+    /// Where an unfinished inactivity sweep stopped (`at` is the start of the day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dormant_pending: Option<SweepCheckpoint>,
 }
 
 impl Default for SweepStateRecord {
@@ -145,6 +200,8 @@ impl Default for SweepStateRecord {
             version: 0,
             last_completed: None,
             pending: None,
+            dormant_through: None,
+            dormant_pending: None,
         }
     }
 }

@@ -279,8 +279,10 @@ impl Snapshot {
             Item::Request,
         );
         let cutoff = now - Duration::days(r.rejection_days);
-        let prune_rejections =
-            |u: &mut RequesterRecord| u.rejections.retain(|rej| rej.rejected_at >= cutoff);
+        let prune_rejections = |u: &mut RequesterRecord| {
+            u.rejections.retain(|rej| rej.rejected_at >= cutoff);
+            u.refresh_index();
+        };
         stage(
             &mut self.requesters,
             &changes.requesters,

@@ -4,7 +4,7 @@
 
 use super::client::{classify, key_of, DynamoTable, StoreError};
 use super::keys::{self, LEASE_OWNER, LEASE_UNTIL, PK, SK, VERSION};
-use super::records::SweepStateRecord;
+use super::records::{RequesterRecord, SweepStateRecord};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
@@ -45,6 +45,99 @@ impl DynamoTable {
             None => None,
         };
         Ok((groups, next))
+    }
+
+    /// Up to `limit` requester partition keys in one activity-day partition (`gsi7`), after
+    /// `after`; and the last one returned when more may follow.
+    pub async fn activity_requesters(
+        &self,
+        partition: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        self.count();
+        let start = after.map(|a| {
+            let mut key = key_of(a, keys::SK_REQUESTER);
+            key.insert(keys::GSI7_PK.into(), AttributeValue::S(partition.into()));
+            key
+        });
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI7)
+            .key_condition_expression("#day = :day")
+            .expression_attribute_names("#day", keys::GSI7_PK)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":day", AttributeValue::S(partition.into()))
+            .projection_expression("#pk")
+            .set_exclusive_start_key(start)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| classify("Query", e))?;
+        let requesters: Vec<String> = page
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|mut item| match item.remove(PK) {
+                Some(AttributeValue::S(pk)) => Some(pk),
+                _ => None,
+            })
+            .collect();
+        let next = match page.last_evaluated_key {
+            Some(_) => requesters.last().cloned(),
+            None => None,
+        };
+        Ok((requesters, next))
+    }
+
+    /// A tenant's dormant requesters (`gsi8`), by last request time, after the sort key
+    /// `after`: at most `limit`, and whether more follow.
+    pub async fn dormant_requesters(
+        &self,
+        tenant: &crate::domain::TenantId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<RequesterRecord>, bool), StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            self.count();
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI8)
+                .expression_attribute_names("#pk", keys::GSI8_PK)
+                .expression_attribute_values(":pk", AttributeValue::S(keys::dormant_pk(tenant)))
+                .limit(i32::try_from(limit + 1 - out.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start);
+            query = match after {
+                Some(after) => query
+                    .key_condition_expression("#pk = :pk AND #sk > :after")
+                    .expression_attribute_names("#sk", keys::GSI8_SK)
+                    .expression_attribute_values(":after", AttributeValue::S(after.into())),
+                None => query.key_condition_expression("#pk = :pk"),
+            };
+            let page = query.send().await.map_err(|e| classify("Query", e))?;
+            for item in page.items.unwrap_or_default() {
+                let record: RequesterRecord =
+                    from_item(item).map_err(|source| StoreError::Corrupt {
+                        pk: keys::dormant_pk(tenant),
+                        source,
+                    })?;
+                out.push(record);
+            }
+            start = page.last_evaluated_key;
+            if out.len() > limit {
+                out.truncate(limit);
+                return Ok((out, true));
+            }
+            if start.is_none() {
+                return Ok((out, false));
+            }
+        }
     }
 
     /// The sweep's progress (strongly consistent); the default when none is stored yet.

@@ -1,0 +1,127 @@
+//! The ingest and sweep functions on one table and bus in moto, as the tests drive them.
+
+use crate::*;
+use anomalies_core::config::Config;
+use anomalies_core::engine::Detector;
+use anomalies_core::publish::EventBridgePublisher;
+use anomalies_core::store::dynamo::client::DynamoTable;
+use anomalies_core::store::dynamo::snapshot::Retention;
+use aws_config::SdkConfig;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use sweep::ports::SweepTable;
+use sweep::sweep::Context;
+
+pub struct Pipeline {
+    pub config: SdkConfig,
+    pub table: String,
+    pub bus: String,
+    pub capture: String,
+}
+
+impl Pipeline {
+    pub async fn new() -> Self {
+        let config = sdk_config().await;
+        let table = unique("sweep");
+        create_table(&aws_sdk_dynamodb::Client::new(&config), &table).await;
+        let bus = unique("anomalies-bus");
+        let capture = bus_with_capture(&config, &bus, "access-anomalies").await;
+        Self {
+            config,
+            table,
+            bus,
+            capture,
+        }
+    }
+
+    pub fn dynamo(&self) -> DynamoTable {
+        DynamoTable::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
+    }
+
+    pub fn publisher(&self) -> EventBridgePublisher {
+        EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&self.config), &self.bus)
+    }
+
+    pub fn ingest(&self) -> ingest::batch::Context<DynamoTable, EventBridgePublisher> {
+        ingest::batch::Context {
+            detector: Detector::new(Config::default()).unwrap(),
+            retention: Retention::default(),
+            table: self.dynamo(),
+            publisher: self.publisher(),
+        }
+    }
+
+    pub fn sweeper<T: SweepTable>(
+        &self,
+        table: T,
+        max_groups: usize,
+    ) -> Context<T, EventBridgePublisher> {
+        Context {
+            detector: Detector::new(Config::default()).unwrap(),
+            retention: Retention::default(),
+            table,
+            publisher: self.publisher(),
+            max_groups_per_run: max_groups,
+            lease: Duration::minutes(15),
+        }
+    }
+
+    /// Ingest events (at most 10 per batch, as SQS delivers) with the clock at `now`.
+    pub async fn feed(
+        &self,
+        ctx: &ingest::batch::Context<DynamoTable, EventBridgePublisher>,
+        events: &[Value],
+        now: DateTime<Utc>,
+    ) {
+        for batch in events.chunks(10) {
+            let ingest::message::Invocation::Sqs(messages) =
+                ingest::message::parse(sqs_batch(batch)).unwrap()
+            else {
+                panic!("an SQS batch");
+            };
+            let outcome = ingest::batch::process(ctx, messages, now).await;
+            assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        }
+    }
+
+    pub async fn anomalies(&self) -> Vec<Value> {
+        stored_anomalies(&self.config, &self.table).await
+    }
+
+    /// Detail types of what reached the bus, by anomaly id.
+    pub async fn published(&self) -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for event in drain(&self.config, &self.capture).await {
+            let id = event["detail"]["id"].as_str().unwrap().to_owned();
+            out.entry(id)
+                .or_default()
+                .push(event["detail-type"].as_str().unwrap().to_owned());
+        }
+        out
+    }
+}
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// A bot's request event in group (requester, orders/write).
+pub fn request(
+    requester: &str,
+    id: &str,
+    status: &str,
+    created: DateTime<Utc>,
+    occurred: DateTime<Utc>,
+) -> Value {
+    json!({
+        "event_id": format!("{id}-{status}"), "tenant_id": "acme",
+        "occurred_at": occurred.to_rfc3339(),
+        "request": {
+            "id": id, "status": status, "created_at": created.to_rfc3339(),
+            "requester": {"id": requester}, "integration": {"id": "pg"},
+            "resource_type": "database", "resources": [{"id": "orders", "name": "orders"}],
+            "permissions": ["write"]
+        }
+    })
+}
