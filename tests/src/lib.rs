@@ -260,6 +260,48 @@ pub async fn seed_anomalies(
     }
 }
 
+/// Write items as they are (seeding benchmarks), 25 per BatchWriteItem, retrying unprocessed
+/// items.
+pub async fn put_items(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    items: &[anomalies_core::store::dynamo::snapshot::Item],
+) {
+    use anomalies_core::store::dynamo::snapshot::Item;
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    use serde_dynamo::aws_sdk_dynamodb_1::to_item;
+    for chunk in items.chunks(BATCH_WRITE_LIMIT) {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|item| {
+                let attributes = match item {
+                    Item::Marker(r) => to_item(r),
+                    Item::Request(r) => to_item(r),
+                    Item::Requester(r) => to_item(r),
+                    Item::Group(r) => to_item(r),
+                    Item::Bucket(r) => to_item(r),
+                    Item::Anomaly(r) => to_item(r.as_ref()),
+                }
+                .unwrap();
+                let put = PutRequest::builder().set_item(Some(attributes)).build().unwrap();
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        while !requests.is_empty() {
+            let output = client
+                .batch_write_item()
+                .request_items(table, requests)
+                .send()
+                .await
+                .unwrap();
+            requests = output
+                .unprocessed_items
+                .and_then(|mut m| m.remove(table))
+                .unwrap_or_default();
+        }
+    }
+}
+
 /// An event bus whose events matching `source` land in a new SQS queue; returns the queue
 /// URL, from which a test reads what was published.
 pub async fn bus_with_capture(config: &SdkConfig, bus: &str, source: &str) -> String {
