@@ -1,4 +1,4 @@
-"""moto server, with one fix for speed and memory.
+"""moto server, with two fixes for speed and memory.
 
 moto's TransactWriteItems backs up the *whole table* with copy.deepcopy once per item of the
 transaction, so every transaction costs time and memory in proportion to the table (an
@@ -6,6 +6,11 @@ ingest test of a few thousand events took minutes per hundred requests and grew 
 until the OS killed it). This wrapper backs up only the items the transaction touches and
 restores exactly those if the transaction is cancelled: the same all-or-nothing behaviour,
 at the cost of the transaction's own size.
+
+moto's Query also reads (and sorts) every item of the table, even for a query on the table's
+own partition key, so each Query costs time in proportion to the whole table. This wrapper
+lets a base-table Query see only the partition it asks for: the same results, in proportion
+to the partition. (Queries on GSIs still read the whole table.)
 
 Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT  (the arguments of moto_server)
 """
@@ -73,6 +78,39 @@ def _transact_write_items(self, transact_items):
 
 
 models.DynamoDBBackend.transact_write_items = _transact_write_items
+
+import inspect as _inspect
+import threading as _threading
+
+from moto.dynamodb.models.table import Table as _Table
+
+_partition = _threading.local()
+_all_items = _Table.all_items
+_query = _Table.query
+_query_signature = _inspect.signature(_query)
+
+
+def _items_of_partition_or_all(self):
+    only = getattr(_partition, "items", None)
+    if only is not None and only[0] is self:
+        return sorted(only[1], key=lambda x: x.range_key)
+    return _all_items(self)
+
+
+def _partition_query(self, *args, **kwargs):
+    bound = _query_signature.bind(self, *args, **kwargs)
+    hash_key = bound.arguments.get("hash_key")
+    if bound.arguments.get("index_name") or hash_key is None or not self.range_key_attr:
+        return _query(self, *args, **kwargs)
+    _partition.items = (self, list(self.items.get(hash_key, {}).values()))
+    try:
+        return _query(self, *args, **kwargs)
+    finally:
+        _partition.items = None
+
+
+_Table.all_items = _items_of_partition_or_all
+_Table.query = _partition_query
 
 if __name__ == "__main__":
     from moto.server import main
