@@ -51,12 +51,22 @@ impl SweepTable for Counting {
     async fn mark_published(&self, a: &[(TenantId, AnomalyId, u64)]) -> Result<(), StoreError> {
         self.inner.mark_published(a).await
     }
-    async fn bucket_groups(&self, p: &str, after: Option<&str>, limit: usize) -> Result<(Vec<String>, Option<String>), StoreError> {
+    async fn bucket_groups(
+        &self,
+        p: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
         let (groups, next) = self.inner.bucket_groups(p, after, limit).await?;
         self.add(groups.len());
         Ok((groups, next))
     }
-    async fn activity_requesters(&self, p: &str, after: Option<&str>, limit: usize) -> Result<(Vec<String>, Option<String>), StoreError> {
+    async fn activity_requesters(
+        &self,
+        p: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
         let (requesters, next) = self.inner.activity_requesters(p, after, limit).await?;
         self.add(requesters.len());
         Ok((requesters, next))
@@ -68,7 +78,12 @@ impl SweepTable for Counting {
     async fn save_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError> {
         self.inner.save_sweep_state(state).await
     }
-    async fn acquire_lease(&self, owner: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn acquire_lease(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         self.inner.acquire_lease(owner, now, until).await
     }
     async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
@@ -84,7 +99,9 @@ impl SweepTable for Counting {
 fn history(end: DateTime<Utc>, days: i64, seed: u64) -> Vec<Item> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let span = days * 86_400;
-    let mut times: Vec<i64> = (0..REQUESTS_PER_DAY * days as usize).map(|_| rng.gen_range(0..span)).collect();
+    let mut times: Vec<i64> = (0..REQUESTS_PER_DAY * days as usize)
+        .map(|_| rng.gen_range(0..span))
+        .collect();
     times.sort_unstable();
     let detector = Detector::new(Config::default()).unwrap();
     let mut snapshot = Snapshot::new(Retention::default());
@@ -97,7 +114,11 @@ fn history(end: DateTime<Utc>, days: i64, seed: u64) -> Vec<Item> {
         let event = parse_event_value(&value).unwrap();
         snapshot.mark_seen(&event.tenant_id, &event.event_id);
         let outcome = detector.process_unseen(&mut snapshot, event.clone(), created);
-        let produced = outcome.changes.iter().map(|c| c.anomaly.id.clone()).collect();
+        let produced = outcome
+            .changes
+            .iter()
+            .map(|c| c.anomaly.id.clone())
+            .collect();
         for (item, _) in snapshot.take_writes(&event, produced).puts {
             if matches!(item, Item::Marker(_)) {
                 continue; // event markers play no part in the sweep
@@ -136,7 +157,10 @@ async fn measure(history_days: i64) {
         ..SweepStateRecord::default()
     };
     p.dynamo().save_sweep_state(&mut state).await.unwrap();
-    let table = Counting { inner: p.dynamo(), items: AtomicU64::new(0) };
+    let table = Counting {
+        inner: p.dynamo(),
+        items: AtomicU64::new(0),
+    };
     let ctx = p.sweeper(table, 1_000_000);
     let steady = run(&ctx, at, "bench", Utc::now()).await.unwrap();
     let steady_items = ctx.table.items.swap(0, Ordering::Relaxed);
@@ -144,7 +168,9 @@ async fn measure(history_days: i64) {
     let mut state = p.dynamo().sweep_state().await.unwrap();
     state.last_completed = Some(at - Duration::days(2));
     p.dynamo().save_sweep_state(&mut state).await.unwrap();
-    let full = run(&ctx, at + Duration::minutes(15), "bench", Utc::now()).await.unwrap();
+    let full = run(&ctx, at + Duration::minutes(15), "bench", Utc::now())
+        .await
+        .unwrap();
     let full_items = ctx.table.items.swap(0, Ordering::Relaxed);
     println!(
         "| {}× ({} items in the table, seeded in {seeded:.0} s) | {steady_items} ({} groups, {} requests) | {full_items} ({} groups, {} requests) |",

@@ -283,7 +283,10 @@ pub async fn put_items(
                     Item::Anomaly(r) => to_item(r.as_ref()),
                 }
                 .unwrap();
-                let put = PutRequest::builder().set_item(Some(attributes)).build().unwrap();
+                let put = PutRequest::builder()
+                    .set_item(Some(attributes))
+                    .build()
+                    .unwrap();
                 WriteRequest::builder().put_request(put).build()
             })
             .collect();

@@ -15,6 +15,7 @@ use anomalies_core::store::dynamo::records::SweepCheckpoint;
 use anomalies_core::store::dynamo::snapshot::{Item, Retention, Snapshot};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Groups evaluated together: one BatchGetItem of groups, one of their anomalies, one
 /// TransactWriteItems of at most 2 × 25 items (under its limit of 100).
@@ -138,6 +139,8 @@ async fn sweep_until<T: SweepTable, P: Publisher>(
             Some(p) => (p.partition, p.after),
             None => (0, None),
         };
+        // A group active in several buckets is listed in each; evaluate it once per run.
+        let mut evaluated: HashSet<String> = HashSet::new();
         while position < partitions.len() {
             if budget == 0 {
                 state.pending = Some(SweepCheckpoint {
@@ -158,9 +161,14 @@ async fn sweep_until<T: SweepTable, P: Publisher>(
                 Some(last) => after = Some(last),
                 None => (position, after) = (position + 1, None),
             }
-            if groups.is_empty() {
+            let fresh: Vec<String> = groups
+                .into_iter()
+                .filter(|g| evaluated.insert(g.clone()))
+                .collect();
+            if fresh.is_empty() {
                 continue;
             }
+            let groups = fresh;
             evaluate(ctx, &groups, target, summary).await?;
             budget = budget.saturating_sub(groups.len());
             summary.groups += groups.len();
