@@ -45,7 +45,7 @@ impl SweepConfig {
             detection,
             retention,
             max_groups_per_run: env.positive("MAX_GROUPS_PER_RUN", 5_000)?,
-            lease_seconds: env.positive("LEASE_SECONDS", 900)?,
+            lease_seconds: env.positive("LEASE_SECONDS", 600)?,
         })
     }
 }
@@ -62,7 +62,7 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        assert_eq!((ok.max_groups_per_run, ok.lease_seconds), (5_000, 900));
+        assert_eq!((ok.max_groups_per_run, ok.lease_seconds), (5_000, 600));
         let err = SweepConfig::from_lookup(|n| match n {
             "TABLE_NAME" => Some("t".into()),
             "ANOMALIES_BUS_NAME" => Some("b".into()),
