@@ -18,6 +18,8 @@ pub mod rules;
 pub mod sample;
 pub mod store;
 pub mod summary;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
 pub mod text;
 pub mod timestamp;
 pub mod triage;

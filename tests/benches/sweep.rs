@@ -6,93 +6,20 @@
 
 use anomalies_core::config::Config;
 use anomalies_core::contract::parse_event_value;
-use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::engine::Detector;
-use anomalies_core::store::dynamo::client::{DynamoTable, StoreError};
-use anomalies_core::store::dynamo::keys::ItemKey;
 use anomalies_core::store::dynamo::records::SweepStateRecord;
-use anomalies_core::store::dynamo::snapshot::{Item, Retention, Snapshot, WriteSet};
+use anomalies_core::store::dynamo::snapshot::{Item, Retention, Snapshot};
 use anomalies_core::store::EventLog;
 use chrono::{DateTime, Duration, Utc};
-use integration_tests::pipeline::{request, t, Pipeline};
+use integration_tests::pipeline::{request, t, Instrumented, Pipeline};
 use integration_tests::put_items;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-use sweep::ports::SweepTable;
 use sweep::sweep::run;
 
 const REQUESTS_PER_DAY: usize = 10_000;
 const REQUESTERS: usize = 2_000;
-
-/// The table, counting the items each read returns.
-struct Counting {
-    inner: DynamoTable,
-    items: AtomicU64,
-}
-
-impl Counting {
-    fn add(&self, n: usize) {
-        self.items.fetch_add(n as u64, Ordering::Relaxed);
-    }
-}
-
-#[async_trait::async_trait]
-impl SweepTable for Counting {
-    async fn load(&self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError> {
-        let items = self.inner.load(keys).await?;
-        self.add(items.len());
-        Ok(items)
-    }
-    async fn apply(&self, writes: &WriteSet) -> Result<(), StoreError> {
-        self.inner.apply(writes).await
-    }
-    async fn mark_published(&self, a: &[(TenantId, AnomalyId, u64)]) -> Result<(), StoreError> {
-        self.inner.mark_published(a).await
-    }
-    async fn bucket_groups(
-        &self,
-        p: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<(Vec<String>, Option<String>), StoreError> {
-        let (groups, next) = self.inner.bucket_groups(p, after, limit).await?;
-        self.add(groups.len());
-        Ok((groups, next))
-    }
-    async fn activity_requesters(
-        &self,
-        p: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<(Vec<String>, Option<String>), StoreError> {
-        let (requesters, next) = self.inner.activity_requesters(p, after, limit).await?;
-        self.add(requesters.len());
-        Ok((requesters, next))
-    }
-    async fn state(&self) -> Result<SweepStateRecord, StoreError> {
-        self.add(1);
-        self.inner.sweep_state().await
-    }
-    async fn save_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError> {
-        self.inner.save_sweep_state(state).await
-    }
-    async fn acquire_lease(
-        &self,
-        owner: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.inner.acquire_lease(owner, now, until).await
-    }
-    async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
-        self.inner.release_lease(owner).await
-    }
-    fn requests(&self) -> u64 {
-        self.inner.requests()
-    }
-}
 
 /// `days` days of requests ending at `end`: 10,000 a day from 2,000 requesters, each asking
 /// for one of 3 scopes; every item the ingest function would leave behind.
@@ -157,13 +84,10 @@ async fn measure(history_days: i64) {
         ..SweepStateRecord::default()
     };
     p.dynamo().save_sweep_state(&mut state).await.unwrap();
-    let table = Counting {
-        inner: p.dynamo(),
-        items: AtomicU64::new(0),
-    };
+    let table = Instrumented::new(p.dynamo());
     let ctx = p.sweeper(table, 1_000_000);
     let steady = run(&ctx, at, "bench", Utc::now()).await.unwrap();
-    let steady_items = ctx.table.items.swap(0, Ordering::Relaxed);
+    let steady_items = ctx.table.take_items_read();
     // After an outage: the whole window again.
     let mut state = p.dynamo().sweep_state().await.unwrap();
     state.last_completed = Some(at - Duration::days(2));
@@ -171,7 +95,7 @@ async fn measure(history_days: i64) {
     let full = run(&ctx, at + Duration::minutes(15), "bench", Utc::now())
         .await
         .unwrap();
-    let full_items = ctx.table.items.swap(0, Ordering::Relaxed);
+    let full_items = ctx.table.take_items_read();
     println!(
         "| {}× ({} items in the table, seeded in {seeded:.0} s) | {steady_items} ({} groups, {} requests) | {full_items} ({} groups, {} requests) |",
         history_days,

@@ -233,31 +233,16 @@ pub async fn seed_anomalies(
     anomalies: &[anomalies_core::anomaly::Anomaly],
 ) {
     use anomalies_core::store::dynamo::records::AnomalyRecord;
-    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-    for chunk in anomalies.chunks(BATCH_WRITE_LIMIT) {
-        let mut requests: Vec<WriteRequest> = chunk
-            .iter()
-            .map(|a| {
-                let mut record = AnomalyRecord::new(a.clone(), 1, 4_000_000_000);
-                record.published = true;
-                let item = serde_dynamo::aws_sdk_dynamodb_1::to_item(&record).unwrap();
-                let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
-                WriteRequest::builder().put_request(put).build()
-            })
-            .collect();
-        while !requests.is_empty() {
-            let output = client
-                .batch_write_item()
-                .request_items(table, requests)
-                .send()
-                .await
-                .unwrap();
-            requests = output
-                .unprocessed_items
-                .and_then(|mut m| m.remove(table))
-                .unwrap_or_default();
-        }
-    }
+    use anomalies_core::store::dynamo::snapshot::Item;
+    let items: Vec<Item> = anomalies
+        .iter()
+        .map(|a| {
+            let mut record = AnomalyRecord::new(a.clone(), 1, 4_000_000_000);
+            record.published = true;
+            Item::Anomaly(Box::new(record))
+        })
+        .collect();
+    put_items(client, table, &items).await;
 }
 
 /// Write items as they are (seeding benchmarks), 25 per BatchWriteItem, retrying unprocessed

@@ -2,16 +2,115 @@
 
 use crate::*;
 use anomalies_core::config::Config;
+use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::engine::Detector;
 use anomalies_core::publish::EventBridgePublisher;
 use anomalies_core::store::dynamo::client::DynamoTable;
+use anomalies_core::store::dynamo::client::StoreError;
+use anomalies_core::store::dynamo::keys::ItemKey;
+use anomalies_core::store::dynamo::records::SweepStateRecord;
 use anomalies_core::store::dynamo::snapshot::Retention;
+use anomalies_core::store::dynamo::snapshot::{Item, WriteSet};
 use aws_config::SdkConfig;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use sweep::ports::SweepTable;
 use sweep::sweep::Context;
+
+/// The table as the sweep sees it, counting the items every read returns, and (if told)
+/// failing every write after the first few, as a run cut off by the timeout would.
+pub struct Instrumented {
+    pub inner: DynamoTable,
+    pub items_read: AtomicU64,
+    /// Writes allowed before every further write fails (`usize::MAX`: never fail).
+    pub writes_left: AtomicUsize,
+}
+
+impl Instrumented {
+    pub fn new(inner: DynamoTable) -> Self {
+        Self {
+            inner,
+            items_read: AtomicU64::new(0),
+            writes_left: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// Items read since the last call.
+    pub fn take_items_read(&self) -> u64 {
+        self.items_read.swap(0, Ordering::Relaxed)
+    }
+
+    fn read(&self, n: usize) {
+        self.items_read.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+#[async_trait::async_trait]
+impl SweepTable for Instrumented {
+    async fn load(&self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError> {
+        let items = self.inner.load(keys).await?;
+        self.read(items.len());
+        Ok(items)
+    }
+    async fn apply(&self, writes: &WriteSet) -> Result<(), StoreError> {
+        let allowed = self
+            .writes_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if allowed.is_err() {
+            return Err(StoreError::Retryable("cut off".into()));
+        }
+        self.inner.apply(writes).await
+    }
+    async fn mark_published(&self, a: &[(TenantId, AnomalyId, u64)]) -> Result<(), StoreError> {
+        self.inner.mark_published(a).await
+    }
+    async fn bucket_groups(
+        &self,
+        partition: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        let page = self.inner.bucket_groups(partition, after, limit).await?;
+        self.read(page.0.len());
+        Ok(page)
+    }
+    async fn activity_requesters(
+        &self,
+        partition: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        let page = self
+            .inner
+            .activity_requesters(partition, after, limit)
+            .await?;
+        self.read(page.0.len());
+        Ok(page)
+    }
+    async fn state(&self) -> Result<SweepStateRecord, StoreError> {
+        self.read(1);
+        self.inner.sweep_state().await
+    }
+    async fn save_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError> {
+        self.inner.save_sweep_state(state).await
+    }
+    async fn acquire_lease(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner.acquire_lease(owner, now, until).await
+    }
+    async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
+        self.inner.release_lease(owner).await
+    }
+    fn requests(&self) -> u64 {
+        self.inner.requests()
+    }
+}
 
 pub struct Pipeline {
     pub config: SdkConfig,

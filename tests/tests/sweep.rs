@@ -7,16 +7,11 @@ use anomalies_core::contract::parse_event;
 use anomalies_core::engine::Detector;
 use anomalies_core::generator::{generate_to_string, GeneratorOptions};
 use anomalies_core::replay::replay_reader;
-use anomalies_core::store::dynamo::client::{DynamoTable, StoreError};
-use anomalies_core::store::dynamo::keys::ItemKey;
-use anomalies_core::store::dynamo::records::SweepStateRecord;
-use anomalies_core::store::dynamo::snapshot::{Item, WriteSet};
 use chrono::{DateTime, Duration, Utc};
-use integration_tests::pipeline::{request, t, Pipeline};
+use integration_tests::pipeline::{request, t, Instrumented, Pipeline};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use sweep::ports::SweepTable;
+use std::sync::atomic::Ordering;
 use sweep::sweep::{run, Summary};
 
 fn automation(anomalies: &[Value]) -> Vec<&Value> {
@@ -152,74 +147,6 @@ async fn consecutive_sweeps_update_one_anomaly_and_announce_each_change_once() {
     assert_eq!(published[id], ["Anomaly Detected", "Anomaly Updated"]);
 }
 
-/// The table, failing every write after the first `writes` (a run cut off mid-way).
-struct DiesAfter {
-    inner: DynamoTable,
-    writes: AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl SweepTable for DiesAfter {
-    async fn load(&self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError> {
-        self.inner.load(keys).await
-    }
-    async fn apply(&self, writes: &WriteSet) -> Result<(), StoreError> {
-        if self.writes.fetch_sub(1, Ordering::SeqCst) == 0 {
-            self.writes.store(0, Ordering::SeqCst);
-            return Err(StoreError::Retryable("cut off".into()));
-        }
-        self.inner.apply(writes).await
-    }
-    async fn mark_published(
-        &self,
-        a: &[(
-            anomalies_core::domain::TenantId,
-            anomalies_core::domain::AnomalyId,
-            u64,
-        )],
-    ) -> Result<(), StoreError> {
-        self.inner.mark_published(a).await
-    }
-    async fn bucket_groups(
-        &self,
-        partition: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<(Vec<String>, Option<String>), StoreError> {
-        self.inner.bucket_groups(partition, after, limit).await
-    }
-    async fn activity_requesters(
-        &self,
-        partition: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<(Vec<String>, Option<String>), StoreError> {
-        self.inner
-            .activity_requesters(partition, after, limit)
-            .await
-    }
-    async fn state(&self) -> Result<SweepStateRecord, StoreError> {
-        self.inner.sweep_state().await
-    }
-    async fn save_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError> {
-        self.inner.save_sweep_state(state).await
-    }
-    async fn acquire_lease(
-        &self,
-        owner: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.inner.acquire_lease(owner, now, until).await
-    }
-    async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
-        self.inner.release_lease(owner).await
-    }
-    fn requests(&self) -> u64 {
-        self.inner.requests()
-    }
-}
-
 /// Five bots bursting at once, ingested; returns the pipeline.
 async fn five_bursts() -> Pipeline {
     let p = Pipeline::new().await;
@@ -251,13 +178,9 @@ async fn a_run_stopped_by_its_budget_or_cut_off_resumes_where_it_stopped() {
     // Act: a run allowed one group; a run cut off at its first write; then a normal run.
     let small = p.sweeper(p.dynamo(), 1);
     let first = run(&small, at, "a", Utc::now()).await.unwrap();
-    let dying = p.sweeper(
-        DiesAfter {
-            inner: p.dynamo(),
-            writes: AtomicUsize::new(0),
-        },
-        10_000,
-    );
+    let cut_off = Instrumented::new(p.dynamo());
+    cut_off.writes_left.store(0, Ordering::SeqCst);
+    let dying = p.sweeper(cut_off, 10_000);
     let cut = run(&dying, at, "b", Utc::now()).await;
     let state = p.dynamo().sweep_state().await.unwrap();
     let last = run(&p.sweeper(p.dynamo(), 10_000), at, "c", Utc::now())

@@ -8,15 +8,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::from_default_env()
-                .add_directive(tracing::Level::INFO.into()),
-        )
-        .with_current_span(false)
-        .without_time()
-        .init();
+    anomalies_core::telemetry::init();
     let config = QueryConfig::from_env()?;
     let aws = aws_config::load_from_env().await;
     let table = DynamoTable::new(

@@ -9,6 +9,29 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
+/// One page of a key-only listing: the values of `attribute`, and the last one when the
+/// partition has more.
+fn key_page(
+    page: aws_sdk_dynamodb::operation::query::QueryOutput,
+    attribute: &str,
+) -> (Vec<String>, Option<String>) {
+    let values: Vec<String> = page
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|mut item| match item.remove(attribute) {
+            Some(AttributeValue::S(value)) => Some(value),
+            _ => None,
+        })
+        .collect();
+    let next = page.last_evaluated_key.and(values.last().cloned());
+    (values, next)
+}
+
+fn limit_of(limit: usize) -> i32 {
+    i32::try_from(limit).unwrap_or(i32::MAX)
+}
+
 impl DynamoTable {
     /// Up to `limit` group partition keys indexed in `partition`, after `after`; and the last
     /// one returned when more may follow.
@@ -19,7 +42,7 @@ impl DynamoTable {
         limit: usize,
     ) -> Result<(Vec<String>, Option<String>), StoreError> {
         self.count();
-        let query = self
+        let page = self
             .client
             .query()
             .table_name(&self.table)
@@ -29,22 +52,11 @@ impl DynamoTable {
             .expression_attribute_values(":pk", AttributeValue::S(partition.into()))
             .projection_expression("#sk")
             .set_exclusive_start_key(after.map(|a| key_of(partition, a)))
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX));
-        let page = query.send().await.map_err(|e| classify("Query", e))?;
-        let groups: Vec<String> = page
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|mut item| match item.remove(SK) {
-                Some(AttributeValue::S(sk)) => Some(sk),
-                _ => None,
-            })
-            .collect();
-        let next = match page.last_evaluated_key {
-            Some(_) => groups.last().cloned(),
-            None => None,
-        };
-        Ok((groups, next))
+            .limit(limit_of(limit))
+            .send()
+            .await
+            .map_err(|e| classify("Query", e))?;
+        Ok(key_page(page, SK))
     }
 
     /// Up to `limit` requester partition keys in one activity-day partition (`gsi7`), after
@@ -72,24 +84,11 @@ impl DynamoTable {
             .expression_attribute_values(":day", AttributeValue::S(partition.into()))
             .projection_expression("#pk")
             .set_exclusive_start_key(start)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .limit(limit_of(limit))
             .send()
             .await
             .map_err(|e| classify("Query", e))?;
-        let requesters: Vec<String> = page
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|mut item| match item.remove(PK) {
-                Some(AttributeValue::S(pk)) => Some(pk),
-                _ => None,
-            })
-            .collect();
-        let next = match page.last_evaluated_key {
-            Some(_) => requesters.last().cloned(),
-            None => None,
-        };
-        Ok((requesters, next))
+        Ok(key_page(page, PK))
     }
 
     /// A tenant's dormant requesters (`gsi8`), by last request time, after the sort key
@@ -111,7 +110,7 @@ impl DynamoTable {
                 .index_name(keys::GSI8)
                 .expression_attribute_names("#pk", keys::GSI8_PK)
                 .expression_attribute_values(":pk", AttributeValue::S(keys::dormant_pk(tenant)))
-                .limit(i32::try_from(limit + 1 - out.len()).unwrap_or(i32::MAX))
+                .limit(limit_of(limit + 1 - out.len()))
                 .set_exclusive_start_key(start);
             query = match after {
                 Some(after) => query
