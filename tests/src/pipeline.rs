@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use sweep::ports::SweepTable;
+use sweep::ports::{SweepTable, Table};
 use sweep::sweep::Context;
 
 /// The table as the sweep sees it, counting the items every read returns, and (if told)
@@ -48,7 +48,7 @@ impl Instrumented {
 }
 
 #[async_trait::async_trait]
-impl SweepTable for Instrumented {
+impl Table for Instrumented {
     async fn load(&self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError> {
         let items = self.inner.load(keys).await?;
         self.read(items.len());
@@ -66,6 +66,13 @@ impl SweepTable for Instrumented {
     async fn mark_published(&self, a: &[(TenantId, AnomalyId, u64)]) -> Result<(), StoreError> {
         self.inner.mark_published(a).await
     }
+    fn requests(&self) -> u64 {
+        self.inner.requests()
+    }
+}
+
+#[async_trait::async_trait]
+impl SweepTable for Instrumented {
     async fn bucket_groups(
         &self,
         partition: &str,
@@ -106,9 +113,6 @@ impl SweepTable for Instrumented {
     }
     async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
         self.inner.release_lease(owner).await
-    }
-    fn requests(&self) -> u64 {
-        self.inner.requests()
     }
 }
 

@@ -1,22 +1,15 @@
-//! The narrow interface the sweep needs from the table; production wires DynamoDB, tests can
-//! wrap it (to cut a run short, say).
+//! The narrow interface the sweep needs from the table: the core's [`Table`] (reads, writes,
+//! publication marks) plus its listings, progress and lease. Production wires DynamoDB; tests
+//! wrap it (to cut a run short, to count what it reads).
 
-use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::store::dynamo::client::{DynamoTable, StoreError};
-use anomalies_core::store::dynamo::keys::ItemKey;
 use anomalies_core::store::dynamo::records::SweepStateRecord;
-use anomalies_core::store::dynamo::snapshot::{Item, WriteSet};
+pub use anomalies_core::store::dynamo::table::Table;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 #[async_trait]
-pub trait SweepTable: Send + Sync {
-    async fn load(&self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError>;
-    async fn apply(&self, writes: &WriteSet) -> Result<(), StoreError>;
-    async fn mark_published(
-        &self,
-        anomalies: &[(TenantId, AnomalyId, u64)],
-    ) -> Result<(), StoreError>;
+pub trait SweepTable: Table {
     /// Group partition keys indexed in one time-bucket partition, paged.
     async fn bucket_groups(
         &self,
@@ -40,24 +33,10 @@ pub trait SweepTable: Send + Sync {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     async fn release_lease(&self, owner: &str) -> Result<(), StoreError>;
-    /// Requests made so far (for the summary line).
-    fn requests(&self) -> u64;
 }
 
 #[async_trait]
 impl SweepTable for DynamoTable {
-    async fn load(&self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError> {
-        DynamoTable::load(self, keys).await
-    }
-    async fn apply(&self, writes: &WriteSet) -> Result<(), StoreError> {
-        DynamoTable::apply(self, writes).await
-    }
-    async fn mark_published(
-        &self,
-        anomalies: &[(TenantId, AnomalyId, u64)],
-    ) -> Result<(), StoreError> {
-        DynamoTable::mark_published(self, anomalies).await
-    }
     async fn bucket_groups(
         &self,
         partition: &str,
@@ -90,8 +69,5 @@ impl SweepTable for DynamoTable {
     }
     async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
         DynamoTable::release_lease(self, owner).await
-    }
-    fn requests(&self) -> u64 {
-        DynamoTable::requests(self)
     }
 }

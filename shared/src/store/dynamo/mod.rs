@@ -11,3 +11,5 @@ pub mod records;
 pub mod snapshot;
 #[cfg(feature = "dynamodb")]
 pub mod sweep;
+#[cfg(feature = "dynamodb")]
+pub mod table;
