@@ -48,7 +48,8 @@ pub enum StoreError {
     TooManyItems(usize),
 }
 
-pub(super) fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
+/// What an SDK error means for the caller (shared by every DynamoDB store).
+pub fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
     operation: &'static str,
     err: SdkError<E>,
 ) -> StoreError {

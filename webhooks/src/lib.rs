@@ -1,0 +1,15 @@
+//! Webhooks for Access Anomalies: what a webhook is ([`model`]), how its body is written
+//! ([`format`]) and signed ([`secret`]), which targets may be contacted ([`target`]), how a
+//! request is sent ([`send`]) and retried ([`retry`]), what one delivery is ([`delivery`]),
+//! and where webhooks, attempts and delivery states are kept ([`store`], [`dynamo`]).
+
+pub mod delivery;
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
+pub mod format;
+pub mod model;
+pub mod retry;
+pub mod secret;
+pub mod send;
+pub mod store;
+pub mod target;

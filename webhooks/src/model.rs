@@ -1,0 +1,627 @@
+//! A webhook as stored (with its secrets), as shown by the API (without them), and the
+//! bodies that create and change one. Validation here is everything that needs no network;
+//! the target address is checked by [`crate::target`].
+
+use crate::format::Format;
+use crate::secret::{self, SigningSecrets};
+use anomalies_core::anomaly::{Anomaly, AnomalyType, Severity};
+use anomalies_core::domain::TenantId;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Longest webhook name.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest target URL.
+pub const MAX_URL_CHARS: usize = 2048;
+/// Most extra headers, and the longest header value.
+pub const MAX_HEADERS: usize = 20;
+pub const MAX_HEADER_VALUE: usize = 1024;
+/// Most entries in one filter list.
+pub const MAX_FILTER_VALUES: usize = 50;
+/// Request timeout: default and maximum.
+pub const DEFAULT_TIMEOUT_SECONDS: u32 = 5;
+pub const MAX_TIMEOUT_SECONDS: u32 = 30;
+/// How long the previous signing secret stays valid after a rotation.
+pub const ROTATION_GRACE_HOURS: i64 = 24;
+/// Headers the sender sets itself (or that would change how the request is framed).
+const RESERVED_HEADERS: [&str; 10] = [
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "authorization",
+    "user-agent",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+];
+
+/// A webhook's id: `wh_` and 24 hex digits, random.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct WebhookId(String);
+
+impl WebhookId {
+    pub fn generate() -> Self {
+        Self(format!("wh_{}", hex::encode(rand::random::<[u8; 12]>())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for WebhookId {
+    type Error = InvalidField;
+    fn try_from(value: String) -> Result<Self, InvalidField> {
+        let hex_part = value.strip_prefix("wh_").unwrap_or_default();
+        if hex_part.len() == 24 && hex_part.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(value))
+        } else {
+            Err(InvalidField::new(
+                "id",
+                "not a webhook id (wh_ and 24 hex digits)",
+            ))
+        }
+    }
+}
+
+impl From<WebhookId> for String {
+    fn from(value: WebhookId) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for WebhookId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A field of a webhook body that is not acceptable, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidField {
+    pub field: String,
+    pub message: String,
+}
+
+impl InvalidField {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The HTTP method of deliveries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    #[default]
+    Post,
+    Put,
+}
+
+/// How deliveries authenticate to the receiver, besides the signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Auth {
+    #[default]
+    None,
+    Bearer {
+        token: String,
+    },
+}
+
+/// Which events a webhook gets. Each empty list means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Filters {
+    pub event_types: Vec<EventType>,
+    pub types: Vec<AnomalyType>,
+    pub severities: Vec<Severity>,
+    pub integrations: Vec<String>,
+}
+
+impl Filters {
+    /// Whether an event passes every filter.
+    pub fn matches(&self, event_type: EventType, anomaly: &Anomaly) -> bool {
+        let any_or = |empty: bool, hit: bool| empty || hit;
+        any_or(
+            self.event_types.is_empty(),
+            self.event_types.contains(&event_type),
+        ) && any_or(self.types.is_empty(), self.types.contains(&anomaly.kind))
+            && any_or(
+                self.severities.is_empty(),
+                self.severities.contains(&anomaly.severity),
+            )
+            && any_or(
+                self.integrations.is_empty(),
+                self.integrations
+                    .iter()
+                    .any(|i| i == anomaly.integration.id.as_str()),
+            )
+    }
+
+    fn validate(&self) -> Result<(), InvalidField> {
+        let lengths = [
+            ("filters.event_types", self.event_types.len()),
+            ("filters.types", self.types.len()),
+            ("filters.severities", self.severities.len()),
+            ("filters.integrations", self.integrations.len()),
+        ];
+        for (field, len) in lengths {
+            if len > MAX_FILTER_VALUES {
+                return Err(InvalidField::new(
+                    field,
+                    format!("at most {MAX_FILTER_VALUES} values"),
+                ));
+            }
+        }
+        if self.integrations.iter().any(|i| i.trim().is_empty()) {
+            return Err(InvalidField::new(
+                "filters.integrations",
+                "integration ids must not be empty",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The events webhooks deliver (the `detail-type` on the bus), plus the test event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "Anomaly Detected")]
+    AnomalyDetected,
+    #[serde(rename = "Anomaly Updated")]
+    AnomalyUpdated,
+    #[serde(rename = "Webhook Test")]
+    WebhookTest,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AnomalyDetected => "Anomaly Detected",
+            Self::AnomalyUpdated => "Anomaly Updated",
+            Self::WebhookTest => "Webhook Test",
+        }
+    }
+
+    /// The event type of a bus `detail-type`, for the two anomaly events.
+    pub fn from_detail_type(detail_type: &str) -> Option<Self> {
+        match detail_type {
+            "Anomaly Detected" => Some(Self::AnomalyDetected),
+            "Anomaly Updated" => Some(Self::AnomalyUpdated),
+            _ => None,
+        }
+    }
+}
+
+/// A webhook as stored, secrets included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub enabled: bool,
+    pub url: String,
+    pub method: Method,
+    pub headers: BTreeMap<String, String>,
+    pub auth: Auth,
+    pub secrets: SigningSecrets,
+    pub filters: Filters,
+    pub timeout_seconds: u32,
+    pub format: Format,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /v1/webhooks` and `PATCH /v1/webhooks/{id}`: every field optional in a patch;
+/// `name` and `url` required on creation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookInput {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub url: Option<String>,
+    pub method: Option<Method>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub auth: Option<Auth>,
+    pub filters: Option<Filters>,
+    pub timeout_seconds: Option<u32>,
+    pub format: Option<Format>,
+}
+
+impl Webhook {
+    /// A new webhook from a creation body, with a freshly generated signing secret.
+    pub fn create(
+        tenant: TenantId,
+        input: WebhookInput,
+        now: DateTime<Utc>,
+    ) -> Result<Self, InvalidField> {
+        let name = input
+            .name
+            .clone()
+            .ok_or_else(|| InvalidField::new("name", "required"))?;
+        let url = input
+            .url
+            .clone()
+            .ok_or_else(|| InvalidField::new("url", "required"))?;
+        let mut webhook = Self {
+            id: WebhookId::generate(),
+            tenant_id: tenant,
+            name,
+            enabled: true,
+            url,
+            method: Method::Post,
+            headers: BTreeMap::new(),
+            auth: Auth::None,
+            secrets: SigningSecrets::new(secret::generate()),
+            filters: Filters::default(),
+            timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
+            format: Format::Json,
+            created_at: now,
+            updated_at: now,
+        };
+        webhook.apply(input, now)?;
+        Ok(webhook)
+    }
+
+    /// Apply a patch (fields present replace the stored ones), then validate the result.
+    pub fn apply(&mut self, input: WebhookInput, now: DateTime<Utc>) -> Result<(), InvalidField> {
+        let WebhookInput {
+            name,
+            enabled,
+            url,
+            method,
+            headers,
+            auth,
+            filters,
+            timeout_seconds,
+            format,
+        } = input;
+        set(&mut self.name, name);
+        set(&mut self.enabled, enabled);
+        set(&mut self.url, url);
+        set(&mut self.method, method);
+        set(&mut self.headers, headers);
+        set(&mut self.auth, auth);
+        set(&mut self.filters, filters);
+        set(&mut self.timeout_seconds, timeout_seconds);
+        set(&mut self.format, format);
+        self.updated_at = now;
+        self.validate()
+    }
+
+    /// Replace the signing secret; the previous one stays valid for 24 hours. Returns the
+    /// new secret (the only time it is shown).
+    pub fn rotate_secret(&mut self, now: DateTime<Utc>) -> String {
+        let fresh = secret::generate();
+        self.secrets
+            .rotate(fresh.clone(), now + Duration::hours(ROTATION_GRACE_HOURS));
+        self.updated_at = now;
+        fresh
+    }
+
+    fn validate(&self) -> Result<(), InvalidField> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            return Err(InvalidField::new(
+                "name",
+                format!("must be 1 to {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        if self.url.len() > MAX_URL_CHARS {
+            return Err(InvalidField::new(
+                "url",
+                format!("longer than {MAX_URL_CHARS} characters"),
+            ));
+        }
+        if !(1..=MAX_TIMEOUT_SECONDS).contains(&self.timeout_seconds) {
+            return Err(InvalidField::new(
+                "timeout_seconds",
+                format!("must be 1 to {MAX_TIMEOUT_SECONDS}"),
+            ));
+        }
+        validate_headers(&self.headers)?;
+        if let Auth::Bearer { token } = &self.auth {
+            if token.is_empty() || !header_value_ok(token) {
+                return Err(InvalidField::new(
+                    "auth.token",
+                    "must be non-empty visible ASCII",
+                ));
+            }
+        }
+        self.filters.validate()?;
+        self.format.validate()
+    }
+
+    /// The API's view: no secret, token or header value.
+    pub fn view(&self) -> WebhookView {
+        WebhookView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            enabled: self.enabled,
+            url: crate::target::display_url(&self.url, &self.format),
+            method: self.method,
+            headers: self
+                .headers
+                .keys()
+                .map(|k| (k.clone(), REDACTED.to_owned()))
+                .collect(),
+            auth: match self.auth {
+                Auth::None => AuthView::None,
+                Auth::Bearer { .. } => AuthView::Bearer,
+            },
+            filters: self.filters.clone(),
+            timeout_seconds: self.timeout_seconds,
+            format: self.format.clone(),
+            previous_secret_expires_at: self.secrets.previous_expiry(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// What stands in for a value that is never shown.
+pub const REDACTED: &str = "********";
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+fn header_value_ok(value: &str) -> bool {
+    value.len() <= MAX_HEADER_VALUE
+        && value
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+}
+
+fn validate_headers(headers: &BTreeMap<String, String>) -> Result<(), InvalidField> {
+    if headers.len() > MAX_HEADERS {
+        return Err(InvalidField::new(
+            "headers",
+            format!("at most {MAX_HEADERS} headers"),
+        ));
+    }
+    for (name, value) in headers {
+        let token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            return Err(InvalidField::new(
+                format!("headers.{name}"),
+                "not a valid header name",
+            ));
+        }
+        if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(InvalidField::new(
+                format!("headers.{name}"),
+                "set by the sender (use `auth` for Authorization)",
+            ));
+        }
+        if !header_value_ok(value) {
+            return Err(InvalidField::new(
+                format!("headers.{name}"),
+                format!("the value must be visible ASCII of at most {MAX_HEADER_VALUE} bytes"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How the API shows `auth`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AuthView {
+    None,
+    Bearer,
+}
+
+/// A webhook as the API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebhookView {
+    pub id: WebhookId,
+    pub name: String,
+    pub enabled: bool,
+    pub url: String,
+    pub method: Method,
+    pub headers: BTreeMap<String, String>,
+    pub auth: AuthView,
+    pub filters: Filters,
+    pub timeout_seconds: u32,
+    pub format: Format,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anomalies_core::sample::sample_anomaly;
+
+    fn input(json: serde_json::Value) -> WebhookInput {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-24T10:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_webhook_is_created_with_defaults_and_a_secret() {
+        // Arrange
+        let body =
+            input(serde_json::json!({"name": "siem", "url": "https://siem.example.com/hook"}));
+
+        // Act
+        let webhook = Webhook::create(TenantId::default_tenant(), body, now()).unwrap();
+
+        // Assert
+        assert!(webhook.enabled);
+        assert_eq!(webhook.method, Method::Post);
+        assert_eq!(webhook.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
+        assert_eq!(webhook.format, Format::Json);
+        assert!(webhook.secrets.current().starts_with("whsec_"));
+        assert!(WebhookId::try_from(webhook.id.to_string()).is_ok());
+    }
+
+    #[test]
+    fn missing_name_or_url_is_named() {
+        let err = Webhook::create(
+            TenantId::default_tenant(),
+            input(serde_json::json!({"name": "x"})),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "url");
+        let err = Webhook::create(
+            TenantId::default_tenant(),
+            input(serde_json::json!({"url": "https://a.example"})),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "name");
+    }
+
+    #[test]
+    fn timeouts_above_thirty_seconds_are_refused() {
+        let err = Webhook::create(
+            TenantId::default_tenant(),
+            input(
+                serde_json::json!({"name": "x", "url": "https://a.example", "timeout_seconds": 31}),
+            ),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "timeout_seconds");
+    }
+
+    #[test]
+    fn reserved_and_malformed_headers_are_refused_by_name() {
+        for (name, value) in [
+            ("Webhook-Signature", "x"),
+            ("authorization", "Bearer x"),
+            ("Bad Name", "x"),
+            ("X-Ok", "line\nbreak"),
+        ] {
+            let err = Webhook::create(
+                TenantId::default_tenant(),
+                input(serde_json::json!({"name": "x", "url": "https://a.example", "headers": {name: value}})),
+                now(),
+            )
+            .unwrap_err();
+            assert_eq!(err.field, format!("headers.{name}"), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_view_shows_no_secret_token_or_header_value() {
+        // Arrange
+        let webhook = Webhook::create(
+            TenantId::default_tenant(),
+            input(serde_json::json!({
+                "name": "x", "url": "https://a.example/hook",
+                "headers": {"X-Api-Key": "key-123"},
+                "auth": {"type": "bearer", "token": "tok-456"}
+            })),
+            now(),
+        )
+        .unwrap();
+
+        // Act
+        let shown = serde_json::to_string(&webhook.view()).unwrap();
+
+        // Assert
+        assert!(!shown.contains("key-123"));
+        assert!(!shown.contains("tok-456"));
+        assert!(!shown.contains(webhook.secrets.current()));
+        assert!(shown.contains("X-Api-Key"));
+    }
+
+    #[test]
+    fn a_patch_changes_only_the_fields_it_names() {
+        // Arrange
+        let mut webhook = Webhook::create(
+            TenantId::default_tenant(),
+            input(
+                serde_json::json!({"name": "x", "url": "https://a.example", "timeout_seconds": 9}),
+            ),
+            now(),
+        )
+        .unwrap();
+
+        // Act
+        webhook
+            .apply(input(serde_json::json!({"enabled": false})), now())
+            .unwrap();
+
+        // Assert
+        assert!(!webhook.enabled);
+        assert_eq!(webhook.timeout_seconds, 9);
+        assert_eq!(webhook.name, "x");
+    }
+
+    #[test]
+    fn filters_match_only_what_every_list_allows() {
+        // Arrange
+        let anomaly = sample_anomaly("alice", 0);
+        let other_severity = Severity::ALL
+            .into_iter()
+            .find(|s| *s != anomaly.severity)
+            .unwrap();
+        let matching = Filters {
+            types: vec![anomaly.kind],
+            severities: vec![anomaly.severity],
+            integrations: vec![anomaly.integration.id.to_string()],
+            event_types: vec![EventType::AnomalyDetected],
+        };
+        let wrong_severity = Filters {
+            severities: vec![other_severity],
+            ..matching.clone()
+        };
+
+        // Act / Assert
+        assert!(Filters::default().matches(EventType::AnomalyUpdated, &anomaly));
+        assert!(matching.matches(EventType::AnomalyDetected, &anomaly));
+        assert!(!matching.matches(EventType::AnomalyUpdated, &anomaly));
+        assert!(!wrong_severity.matches(EventType::AnomalyDetected, &anomaly));
+    }
+
+    #[test]
+    fn rotation_keeps_the_previous_secret_for_a_day() {
+        // Arrange
+        let mut webhook = Webhook::create(
+            TenantId::default_tenant(),
+            input(serde_json::json!({"name": "x", "url": "https://a.example"})),
+            now(),
+        )
+        .unwrap();
+        let first = webhook.secrets.current().to_owned();
+
+        // Act
+        let second = webhook.rotate_secret(now());
+
+        // Assert
+        assert_ne!(first, second);
+        assert_eq!(
+            webhook.secrets.valid_at(now() + Duration::hours(23)),
+            vec![second.as_str(), first.as_str()]
+        );
+        assert_eq!(
+            webhook.secrets.valid_at(now() + Duration::hours(25)),
+            vec![second.as_str()]
+        );
+    }
+}
