@@ -1,0 +1,27 @@
+//! The function's configuration, read once per cold start from environment variables.
+
+use anomalies_core::env::Env;
+pub use anomalies_core::env::EnvError as ConfigError;
+
+/// Environment variables the fan-out function reads (the infrastructure test checks the
+/// template against these).
+pub const REQUIRED: [&str; 1] = ["ANOMALIES_TOPIC_ARN"];
+pub const OPTIONAL: [&str; 0] = [];
+
+#[derive(Debug, Clone)]
+pub struct FanoutConfig {
+    pub topic_arn: String,
+}
+
+impl FanoutConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(get);
+        Ok(Self {
+            topic_arn: env.required("ANOMALIES_TOPIC_ARN")?,
+        })
+    }
+}
