@@ -24,6 +24,21 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         self.optional(name).ok_or(EnvError::Missing(name))
     }
 
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`), or `false` when unset.
+    pub fn flag(&self, name: &'static str) -> Result<bool, EnvError> {
+        let Some(value) = self.optional(name) else {
+            return Ok(false);
+        };
+        match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            _ => Err(EnvError::Invalid {
+                name,
+                reason: format!("{value:?} is not true or false"),
+            }),
+        }
+    }
+
     /// A number greater than zero, or `default` when unset.
     pub fn positive<T>(&self, name: &'static str, default: T) -> Result<T, EnvError>
     where
@@ -92,6 +107,15 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
         })
+    }
+
+    #[test]
+    fn flags_read_true_false_and_name_a_bad_value() {
+        let e = env(&[("A", "true"), ("B", "0"), ("C", "maybe")]);
+        assert_eq!(e.flag("A"), Ok(true));
+        assert_eq!(e.flag("B"), Ok(false));
+        assert_eq!(e.flag("UNSET"), Ok(false));
+        assert!(e.flag("C").unwrap_err().to_string().contains("C"));
     }
 
     #[test]

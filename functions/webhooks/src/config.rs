@@ -1,0 +1,76 @@
+//! The function's configuration, read once per cold start from environment variables. A
+//! missing or bad value fails the start with a message naming the variable.
+
+use anomalies_core::env::Env;
+pub use anomalies_core::env::EnvError as ConfigError;
+
+/// Environment variables the webhooks function reads (the infrastructure test checks the
+/// template against these).
+pub const REQUIRED: [&str; 4] = [
+    "TABLE_NAME",
+    "ANOMALIES_BUS_NAME",
+    "WEBHOOK_QUEUE_URL",
+    "WEBHOOK_DLQ_URL",
+];
+pub const OPTIONAL: [&str; 3] = [
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+    "WEBHOOK_RETENTION_DAYS",
+    "WEBHOOK_CONCURRENCY",
+];
+
+#[derive(Debug, Clone)]
+pub struct WebhooksConfig {
+    pub table_name: String,
+    pub bus_name: String,
+    /// The function's own queue: retries are sent here with a delay.
+    pub queue_url: String,
+    /// Where deliveries go after their last attempt.
+    pub dlq_url: String,
+    /// Admit http and private targets (development only).
+    pub allow_private_targets: bool,
+    /// How long attempts and ledger entries are kept.
+    pub retention_days: i64,
+    /// Requests in flight at once within one batch.
+    pub concurrency: usize,
+}
+
+impl WebhooksConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(get);
+        Ok(Self {
+            table_name: env.required("TABLE_NAME")?,
+            bus_name: env.required("ANOMALIES_BUS_NAME")?,
+            queue_url: env.required("WEBHOOK_QUEUE_URL")?,
+            dlq_url: env.required("WEBHOOK_DLQ_URL")?,
+            allow_private_targets: env.flag("WEBHOOK_ALLOW_PRIVATE_TARGETS")?,
+            retention_days: env.positive("WEBHOOK_RETENTION_DAYS", 30)?,
+            concurrency: env.positive("WEBHOOK_CONCURRENCY", 64)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_and_a_missing_queue_is_named() {
+        let full = |n: &str| match n {
+            "TABLE_NAME" | "ANOMALIES_BUS_NAME" | "WEBHOOK_QUEUE_URL" | "WEBHOOK_DLQ_URL" => {
+                Some("x".to_owned())
+            }
+            _ => None,
+        };
+        let config = WebhooksConfig::from_lookup(full).unwrap();
+        assert!(!config.allow_private_targets);
+        assert_eq!((config.retention_days, config.concurrency), (30, 64));
+        let err =
+            WebhooksConfig::from_lookup(|n| (n != "WEBHOOK_DLQ_URL").then(|| full(n)).flatten())
+                .unwrap_err();
+        assert!(err.to_string().contains("WEBHOOK_DLQ_URL"));
+    }
+}

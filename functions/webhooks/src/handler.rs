@@ -1,0 +1,178 @@
+//! The Lambda handler: a plain async function of the SQS batch. Every delivery of the batch
+//! (each event × each matching webhook, and each due retry) runs concurrently, up to the
+//! configured limit; a slow or failing receiver holds up only its own deliveries. The
+//! response lists the messages to redeliver: unreadable ones (they end in the DLQ by the
+//! queue's redrive policy) and those whose deliveries could not be settled.
+
+use crate::message::{parse, Job};
+use crate::process::{attempt, Context, Done};
+use anomalies_core::domain::TenantId;
+use anomalies_webhooks::delivery::Delivery;
+use anomalies_webhooks::model::Webhook;
+use anomalies_webhooks::store::StoreError;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use chrono::Utc;
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+/// What one batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub messages: usize,
+    pub delivered: usize,
+    pub scheduled: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Messages returned to the queue.
+    pub redelivered: usize,
+}
+
+/// The batch's result.
+#[derive(Debug, Clone, Default)]
+pub struct BatchOutcome {
+    pub failed_messages: Vec<String>,
+    pub summary: Summary,
+}
+
+struct Task {
+    message: usize,
+    webhook: Webhook,
+    delivery: Delivery,
+    is_retry: bool,
+}
+
+/// Handle one invocation.
+pub async fn handle(ctx: &Context, event: SqsEvent) -> SqsBatchResponse {
+    let outcome = process(ctx, event).await;
+    tracing::info!(summary = ?outcome.summary, "webhooks summary");
+    SqsBatchResponse {
+        batch_item_failures: outcome
+            .failed_messages
+            .into_iter()
+            .map(|item_identifier| BatchItemFailure { item_identifier })
+            .collect(),
+    }
+}
+
+/// Work through one batch.
+pub async fn process(ctx: &Context, event: SqsEvent) -> BatchOutcome {
+    let ids: Vec<String> = event
+        .records
+        .iter()
+        .map(|r| r.message_id.clone().unwrap_or_default())
+        .collect();
+    let mut failed = vec![false; ids.len()];
+    let mut jobs = Vec::new();
+    for (i, record) in event.records.iter().enumerate() {
+        match parse(record.body.as_deref().unwrap_or_default()) {
+            Ok(Job::Ignored) => {}
+            Ok(job) => jobs.push((i, job)),
+            Err(err) => {
+                tracing::error!(message_id = %ids[i], error = %err, "unreadable message");
+                failed[i] = true;
+            }
+        }
+    }
+    let hooks = load_webhooks(ctx, &jobs).await;
+    let mut tasks = Vec::new();
+    let now = Utc::now();
+    for (i, job) in jobs {
+        let tenant = match &job {
+            Job::Event(envelope) => envelope.data.tenant_id.clone(),
+            Job::Retry(delivery) => delivery.tenant_id.clone(),
+            Job::Ignored => continue,
+        };
+        let Some(Ok(webhooks)) = hooks.get(&tenant) else {
+            failed[i] = true;
+            continue;
+        };
+        match job {
+            Job::Event(envelope) => tasks.extend(
+                webhooks
+                    .iter()
+                    .filter(|w| w.enabled && w.filters.matches(envelope.event_type, &envelope.data))
+                    .map(|w| Task {
+                        message: i,
+                        webhook: w.clone(),
+                        delivery: Delivery::new(w, envelope.clone(), now),
+                        is_retry: false,
+                    }),
+            ),
+            Job::Retry(delivery) => match webhooks.iter().find(|w| w.id == delivery.webhook_id) {
+                Some(w) if w.enabled => tasks.push(Task {
+                    message: i,
+                    webhook: w.clone(),
+                    delivery,
+                    is_retry: true,
+                }),
+                _ => {
+                    tracing::info!(delivery = %delivery.id, "webhook deleted or disabled; retry dropped")
+                }
+            },
+            Job::Ignored => {}
+        }
+    }
+    let results: Vec<(usize, Result<Done, _>)> = stream::iter(tasks)
+        .map(|task| async move {
+            let result = attempt(ctx, &task.webhook, &task.delivery, task.is_retry).await;
+            if let Err(err) = &result {
+                tracing::error!(delivery = %task.delivery.id, error = %err, "delivery not settled; will redeliver");
+            }
+            (task.message, result)
+        })
+        .buffer_unordered(ctx.concurrency.max(1))
+        .collect()
+        .await;
+    let mut summary = Summary {
+        messages: ids.len(),
+        ..Summary::default()
+    };
+    for (message, result) in results {
+        match result {
+            Ok(Done::Delivered) => summary.delivered += 1,
+            Ok(Done::Scheduled) => summary.scheduled += 1,
+            Ok(Done::Failed) => summary.failed += 1,
+            Ok(Done::Skipped) => summary.skipped += 1,
+            Err(_) => failed[message] = true,
+        }
+    }
+    let failed_messages: Vec<String> = ids
+        .into_iter()
+        .zip(failed)
+        .filter_map(|(id, f)| f.then_some(id))
+        .collect();
+    summary.redelivered = failed_messages.len();
+    BatchOutcome {
+        failed_messages,
+        summary,
+    }
+}
+
+/// Each tenant's webhooks, read once per batch.
+async fn load_webhooks(
+    ctx: &Context,
+    jobs: &[(usize, Job)],
+) -> HashMap<TenantId, Result<Vec<Webhook>, StoreError>> {
+    let tenants: BTreeSet<TenantId> = jobs
+        .iter()
+        .filter_map(|(_, job)| match job {
+            Job::Event(e) => Some(e.data.tenant_id.clone()),
+            Job::Retry(d) => Some(d.tenant_id.clone()),
+            Job::Ignored => None,
+        })
+        .collect();
+    let mut hooks = HashMap::new();
+    for tenant in tenants {
+        let list = ctx
+            .store
+            .list(&tenant)
+            .await
+            .map(|stored| stored.into_iter().map(|s| s.webhook).collect());
+        if let Err(err) = &list {
+            tracing::error!(tenant = %tenant, error = %err, "could not read webhooks");
+        }
+        hooks.insert(tenant, list);
+    }
+    hooks
+}

@@ -1,0 +1,58 @@
+//! What the function needs besides the webhook store, ledger and sender: a queue to delay
+//! retries on and to dead-letter failed deliveries to, and somewhere to announce failures.
+
+use anomalies_core::domain::TenantId;
+use anomalies_webhooks::delivery::Delivery;
+use anomalies_webhooks::model::{EventType, WebhookId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Why a queue or bus call failed (the message is then redelivered).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} failed: {message}")]
+pub struct OutletError {
+    pub operation: &'static str,
+    pub message: String,
+}
+
+/// A delivery that will not be attempted again: the detail of `Webhook Delivery Failed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryFailed {
+    pub delivery_id: String,
+    pub tenant_id: TenantId,
+    pub webhook_id: WebhookId,
+    pub webhook_name: String,
+    pub anomaly_id: String,
+    pub event_type: EventType,
+    pub attempts: u32,
+    pub first_attempt_at: DateTime<Utc>,
+    pub failed_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<u16>,
+    pub error: String,
+}
+
+/// A DLQ message: why, and the delivery itself (enough to send it again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub failure: DeliveryFailed,
+    pub delivery: Delivery,
+}
+
+/// The function's queue and its DLQ.
+#[async_trait]
+pub trait RetryQueue: Send + Sync {
+    /// Make `delivery` arrive again after `delay_seconds` (at most 900, SQS's limit).
+    async fn schedule(&self, delivery: &Delivery, delay_seconds: u32) -> Result<(), OutletError>;
+    async fn dead_letter(&self, dead: &DeadLetter) -> Result<(), OutletError>;
+}
+
+/// Where `Webhook Delivery Failed` goes.
+#[async_trait]
+pub trait FailureEvents: Send + Sync {
+    async fn delivery_failed(&self, failure: &DeliveryFailed) -> Result<(), OutletError>;
+}
+
+/// The detail type of the failure event.
+pub const DELIVERY_FAILED: &str = "Webhook Delivery Failed";
