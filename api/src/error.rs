@@ -16,6 +16,8 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("no anomaly with this id")]
     NotFound,
+    #[error("no webhook with this id")]
+    NoWebhook,
     #[error("no such route")]
     NoRoute,
     #[error("the request body is larger than {limit} bytes")]
@@ -44,7 +46,7 @@ impl ApiError {
         match self {
             Self::InvalidParameter { .. } | Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoWebhook | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict => StatusCode::CONFLICT,
             Self::PublishFailed(_) => StatusCode::BAD_GATEWAY,
@@ -59,7 +61,7 @@ impl ApiError {
             Self::InvalidParameter { .. } => "invalid_parameter",
             Self::InvalidBody(_) => "invalid_body",
             Self::Unauthorized(_) => "unauthorized",
-            Self::NotFound | Self::NoRoute => "not_found",
+            Self::NotFound | Self::NoWebhook | Self::NoRoute => "not_found",
             Self::TooLarge { .. } => "payload_too_large",
             Self::Conflict => "conflict",
             Self::PublishFailed(_) => "publish_failed",

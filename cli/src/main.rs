@@ -64,6 +64,9 @@ enum Command {
         /// The window when a request has no time parameter (local data is often historical).
         #[arg(long, default_value_t = 36_500)]
         lookback_days: i64,
+        /// Let webhooks target http:// and private or loopback addresses (local receivers).
+        #[arg(long)]
+        webhooks_allow_private: bool,
     },
     /// Measure end-to-end replay throughput and peak memory on a generated stream.
     Bench {
@@ -110,6 +113,7 @@ fn main() -> anyhow::Result<()> {
             token,
             tenant,
             lookback_days,
+            webhooks_allow_private,
         } => serve::serve(serve::ServeOptions {
             detector: commands::detector(config.as_deref())?,
             events: &events,
@@ -117,6 +121,7 @@ fn main() -> anyhow::Result<()> {
             token,
             tenant,
             lookback_days,
+            webhooks_allow_private,
         }),
         Command::Bench {
             events,

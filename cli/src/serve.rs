@@ -1,15 +1,20 @@
 //! `anomalies serve`: the query API on the embedded store, on 127.0.0.1. Loads the sample
 //! stream (or a JSONL file, or nothing), then answers the same routes as the query Lambda,
-//! plus `POST /v1/events`. Requests need the bearer token printed at start.
+//! plus `POST /v1/events`. Requests need the bearer token printed at start. Webhooks can be
+//! managed and test-sent; anomalies found by `POST /v1/events` are not delivered to them.
 
 use anomalies_api::auth::{Auth, Principal};
 use anomalies_api::cursor::CursorKey;
 use anomalies_api::local::{LocalStore, RecordingSink};
+use anomalies_api::routes::webhooks::WebhookApi;
 use anomalies_api::{router, AppState};
 use anomalies_core::domain::TenantId;
 use anomalies_core::engine::Detector;
 use anomalies_core::replay::Replayer;
 use anomalies_core::store::MemoryStore;
+use anomalies_webhooks::send::HttpSender;
+use anomalies_webhooks::store::MemoryWebhooks;
+use anomalies_webhooks::target::TargetPolicy;
 use anyhow::Context;
 use std::io::{BufReader, Write};
 use std::net::SocketAddr;
@@ -24,6 +29,8 @@ pub struct ServeOptions<'a> {
     pub token: Option<String>,
     pub tenant: Option<String>,
     pub lookback_days: i64,
+    /// Admit http and private webhook targets.
+    pub webhooks_allow_private: bool,
 }
 
 /// Replay the chosen events into a store; report bad lines on stderr.
@@ -112,7 +119,14 @@ pub fn serve(options: ServeOptions<'_>) -> anyhow::Result<()> {
     );
     state.intake = Some(local);
     state.lookback = chrono::Duration::days(options.lookback_days);
-    let app = router(state);
+    let policy = TargetPolicy {
+        allow_private: options.webhooks_allow_private,
+    };
+    let app = router(state.with_webhooks(WebhookApi {
+        store: Arc::new(MemoryWebhooks::default()),
+        sender: Arc::new(HttpSender::new(policy)?),
+        policy,
+    }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -7,12 +7,16 @@ use anomalies_api::cursor::CursorKey;
 use anomalies_api::links::LinkTemplates;
 use anomalies_api::local::{LocalStore, RecordingSink};
 use anomalies_api::ports::EventSink;
+use anomalies_api::routes::webhooks::WebhookApi;
 use anomalies_api::{router, AppState};
 use anomalies_core::anomaly::Anomaly;
 use anomalies_core::config::Config;
 use anomalies_core::engine::Detector;
 use anomalies_core::store::dynamo::client::DynamoTable;
 use anomalies_core::store::MemoryStore;
+use anomalies_webhooks::send::HttpSender;
+use anomalies_webhooks::store::MemoryWebhooks;
+use anomalies_webhooks::target::TargetPolicy;
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -77,6 +81,18 @@ fn state(store: Arc<LocalStore>, sink: Arc<dyn EventSink>) -> AppState {
     state
 }
 
+/// Webhook management in memory, admitting the local test receiver.
+pub fn memory_webhooks() -> WebhookApi {
+    let policy = TargetPolicy {
+        allow_private: true,
+    };
+    WebhookApi {
+        store: Arc::new(MemoryWebhooks::default()),
+        sender: Arc::new(HttpSender::new(policy).unwrap()),
+        policy,
+    }
+}
+
 impl Harness {
     pub fn memory() -> Self {
         let store = Arc::new(LocalStore::new(
@@ -84,7 +100,7 @@ impl Harness {
             MemoryStore::new(),
         ));
         let sink = Arc::new(RecordingSink::new(false));
-        let mut state = state(store.clone(), sink.clone());
+        let mut state = state(store.clone(), sink.clone()).with_webhooks(memory_webhooks());
         state.intake = Some(store.clone());
         Self {
             router: router(state),
@@ -122,6 +138,7 @@ impl Harness {
             ("TABLE_NAME", table.as_str()),
             ("ANOMALIES_BUS_NAME", "unused"),
             ("CURSOR_SECRET", "test cursor key, at least 32 bytes long"),
+            ("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true"),
             (
                 "REQUEST_URL_TEMPLATE",
                 "https://jit.example.com/requests/{request_id}",
@@ -133,8 +150,9 @@ impl Harness {
                 .map(|(_, v)| (*v).to_owned())
         };
         let config = query::config::QueryConfig::from_lookup(lookup).unwrap();
+        let webhooks = query::webhook_api(&config, client.clone()).unwrap();
         Self {
-            router: query::app(&config, dynamo.clone(), publish),
+            router: query::app(&config, dynamo.clone(), publish, webhooks),
             sink,
             store: Store::Dynamo {
                 client,
@@ -200,8 +218,12 @@ impl Harness {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| panic!("{method} {uri}: body is not JSON: {bytes:?}"));
+        let body: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("{method} {uri}: body is not JSON: {bytes:?}"))
+        };
         crate::openapi::check(method, path, status, &body);
         Reply {
             status,

@@ -7,6 +7,7 @@ mod body;
 mod events;
 mod triage;
 mod users;
+pub mod webhooks;
 
 use crate::auth::Auth;
 use crate::cursor::CursorKey;
@@ -20,6 +21,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::Duration;
 use std::sync::Arc;
+use webhooks::WebhookApi;
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -40,6 +42,8 @@ pub struct AppState {
     pub links: LinkTemplates,
     /// The window when a request gives no time parameter.
     pub lookback: Duration,
+    /// Webhook management (`/v1/webhooks`); absent, those routes answer 404.
+    pub webhooks: Option<WebhookApi>,
 }
 
 impl AppState {
@@ -60,7 +64,14 @@ impl AppState {
             cursor_key,
             links: LinkTemplates::default(),
             lookback: Duration::days(400),
+            webhooks: None,
         }
+    }
+
+    /// Enable `/v1/webhooks`.
+    pub fn with_webhooks(mut self, webhooks: WebhookApi) -> Self {
+        self.webhooks = Some(webhooks);
+        self
     }
 }
 
@@ -83,7 +94,17 @@ pub fn router(state: AppState) -> Router {
             get(anomalies::details_route).patch(triage::update),
         )
         .route("/v1/anomalies/{id}/revoke", post(triage::revoke))
-        .route("/v1/users", get(users::list));
+        .route("/v1/users", get(users::list))
+        .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/v1/webhooks/{id}",
+            get(webhooks::get)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/v1/webhooks/{id}/rotate-secret", post(webhooks::rotate))
+        .route("/v1/webhooks/{id}/test", post(webhooks::test))
+        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries));
     if state.intake.is_some() {
         router = router.route("/v1/events", post(events::push));
     }

@@ -8,7 +8,9 @@ use anomalies_api::links::LinkTemplates;
 /// Environment variables the query function reads (the infrastructure test checks the
 /// template against these).
 pub const REQUIRED: [&str; 3] = ["TABLE_NAME", "ANOMALIES_BUS_NAME", "CURSOR_SECRET"];
-pub const OPTIONAL: [&str; 6] = [
+pub const OPTIONAL: [&str; 8] = [
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+    "WEBHOOK_RETENTION_DAYS",
     "TENANT_CLAIM",
     "ACTOR_CLAIM",
     "REQUEST_URL_TEMPLATE",
@@ -32,6 +34,10 @@ pub struct QueryConfig {
     pub links: LinkTemplates,
     pub lookback_days: i64,
     pub facet_read_limit: u64,
+    /// Admit http and private webhook targets (development only).
+    pub allow_private_targets: bool,
+    /// How long delivery attempts are kept (the test endpoint records one).
+    pub webhook_retention_days: i64,
 }
 
 impl std::fmt::Debug for QueryConfig {
@@ -44,6 +50,8 @@ impl std::fmt::Debug for QueryConfig {
             .field("links", &self.links)
             .field("lookback_days", &self.lookback_days)
             .field("facet_read_limit", &self.facet_read_limit)
+            .field("allow_private_targets", &self.allow_private_targets)
+            .field("webhook_retention_days", &self.webhook_retention_days)
             .finish()
     }
 }
@@ -78,6 +86,8 @@ impl QueryConfig {
             },
             lookback_days: env.positive("LOOKBACK_DAYS", 400)?,
             facet_read_limit: env.positive("FACET_READ_LIMIT", 50_000)?,
+            allow_private_targets: env.flag("WEBHOOK_ALLOW_PRIVATE_TARGETS")?,
+            webhook_retention_days: env.positive("WEBHOOK_RETENTION_DAYS", 30)?,
         })
     }
 }

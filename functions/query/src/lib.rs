@@ -9,15 +9,38 @@ pub mod sink;
 use anomalies_api::auth::Auth;
 use anomalies_api::cursor::CursorKey;
 use anomalies_api::ports::EventSink;
+use anomalies_api::routes::webhooks::WebhookApi;
 use anomalies_api::{router, AppState};
 use anomalies_core::store::dynamo::client::DynamoTable;
+use anomalies_webhooks::dynamo::DynamoWebhooks;
+use anomalies_webhooks::send::HttpSender;
+use anomalies_webhooks::target::TargetPolicy;
 use std::sync::Arc;
+
+/// Webhook management on the table, with the SSRF-guarded sender for test deliveries.
+pub fn webhook_api(
+    config: &config::QueryConfig,
+    client: aws_sdk_dynamodb::Client,
+) -> Result<WebhookApi, reqwest::Error> {
+    let policy = TargetPolicy {
+        allow_private: config.allow_private_targets,
+    };
+    Ok(WebhookApi {
+        store: Arc::new(
+            DynamoWebhooks::new(client, config.table_name.clone())
+                .with_retention(chrono::Duration::days(config.webhook_retention_days)),
+        ),
+        sender: Arc::new(HttpSender::new(policy)?),
+        policy,
+    })
+}
 
 /// The router for this configuration, table and bus.
 pub fn app(
     config: &config::QueryConfig,
     table: Arc<DynamoTable>,
     sink: Arc<dyn EventSink>,
+    webhooks: WebhookApi,
 ) -> axum::Router {
     let anomalies = Arc::new(repo::DynamoAnomalies {
         table,
@@ -36,5 +59,5 @@ pub fn app(
     );
     state.links = config.links.clone();
     state.lookback = chrono::Duration::days(config.lookback_days);
-    router(state)
+    router(state.with_webhooks(webhooks))
 }

@@ -11,13 +11,18 @@ async fn main() -> Result<(), Error> {
     anomalies_core::telemetry::init();
     let config = QueryConfig::from_env()?;
     let aws = aws_config::load_from_env().await;
-    let table = DynamoTable::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        config.table_name.clone(),
-    );
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let webhooks = query::webhook_api(&config, dynamodb.clone())?;
+    let table = DynamoTable::new(dynamodb, config.table_name.clone());
     let sink = EventBridgeSink {
         client: aws_sdk_eventbridge::Client::new(&aws),
         bus: config.bus_name.clone(),
     };
-    run(query::app(&config, Arc::new(table), Arc::new(sink))).await
+    run(query::app(
+        &config,
+        Arc::new(table),
+        Arc::new(sink),
+        webhooks,
+    ))
+    .await
 }
