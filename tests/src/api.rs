@@ -81,11 +81,9 @@ fn state(store: Arc<LocalStore>, sink: Arc<dyn EventSink>) -> AppState {
     state
 }
 
-/// Webhook management in memory, admitting the local test receiver.
-pub fn memory_webhooks() -> WebhookApi {
-    let policy = TargetPolicy {
-        allow_private: true,
-    };
+/// Webhook management in memory (`allow_private` admits the local test receiver).
+pub fn memory_webhooks(allow_private: bool) -> WebhookApi {
+    let policy = TargetPolicy { allow_private };
     WebhookApi {
         store: Arc::new(MemoryWebhooks::default()),
         sender: Arc::new(HttpSender::new(policy).unwrap()),
@@ -95,12 +93,22 @@ pub fn memory_webhooks() -> WebhookApi {
 
 impl Harness {
     pub fn memory() -> Self {
+        Self::memory_with(true)
+    }
+
+    /// In memory, refusing private webhook targets as production does.
+    pub fn memory_strict() -> Self {
+        Self::memory_with(false)
+    }
+
+    fn memory_with(allow_private: bool) -> Self {
         let store = Arc::new(LocalStore::new(
             Detector::new(Config::default()).unwrap(),
             MemoryStore::new(),
         ));
         let sink = Arc::new(RecordingSink::new(false));
-        let mut state = state(store.clone(), sink.clone()).with_webhooks(memory_webhooks());
+        let mut state =
+            state(store.clone(), sink.clone()).with_webhooks(memory_webhooks(allow_private));
         state.intake = Some(store.clone());
         Self {
             router: router(state),

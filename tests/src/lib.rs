@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod counter;
+pub mod delivery;
 pub mod openapi;
 pub mod pipeline;
+pub mod receiver;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{

@@ -177,3 +177,46 @@ impl Sender for HttpSender {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Method;
+
+    fn outgoing(url: &str) -> Outgoing {
+        Outgoing {
+            url: url.into(),
+            method: Method::Post,
+            headers: vec![],
+            body: b"{}".to_vec(),
+            timeout: std::time::Duration::from_secs(2),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_refused_inside_the_client() {
+        // Arrange: a URL that passes the literal check; only resolution shows it is local.
+        let sender = HttpSender::new(TargetPolicy::default()).unwrap();
+
+        // Act
+        let answer = sender.send(outgoing("https://localhost:9/hook")).await;
+
+        // Assert
+        assert!(answer.refused, "{answer:?}");
+        assert_eq!(answer.class, Class::Permanent);
+        assert!(answer.error.unwrap().contains("loopback"));
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_retryable_network_error() {
+        let sender = HttpSender::new(TargetPolicy {
+            allow_private: true,
+        })
+        .unwrap();
+        let answer = sender.send(outgoing("http://127.0.0.1:9/hook")).await;
+        assert_eq!(
+            (answer.class, answer.refused, answer.status),
+            (Class::Retryable, false, None)
+        );
+    }
+}
