@@ -24,6 +24,8 @@ pub struct Summary {
     pub scheduled: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Deliveries another worker held (their messages are returned).
+    pub busy: usize,
     /// Messages returned to the queue.
     pub redelivered: usize,
 }
@@ -134,6 +136,10 @@ pub async fn process(ctx: &Context, event: SqsEvent) -> BatchOutcome {
             Ok(Done::Scheduled) => summary.scheduled += 1,
             Ok(Done::Failed) => summary.failed += 1,
             Ok(Done::Skipped) => summary.skipped += 1,
+            Ok(Done::Busy) => {
+                summary.busy += 1;
+                failed[message] = true;
+            }
             Err(_) => failed[message] = true,
         }
     }
@@ -175,4 +181,179 @@ async fn load_webhooks(
         hooks.insert(tenant, list);
     }
     hooks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::RetryMessage;
+    use crate::ports::{DeadLetter, DeliveryFailed, FailureEvents, OutletError, RetryQueue};
+    use anomalies_core::sample::sample_anomaly;
+    use anomalies_webhooks::format::Envelope;
+    use anomalies_webhooks::model::{EventType, WebhookInput};
+    use anomalies_webhooks::retry::{Class, RetryPolicy};
+    use anomalies_webhooks::send::{Answer, Outgoing, Sender};
+    use anomalies_webhooks::store::{DeliveryLedger, MemoryWebhooks, Settlement, WebhookStore};
+    use async_trait::async_trait;
+    use aws_lambda_events::event::sqs::SqsMessage;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Fakes {
+        sent: Mutex<Vec<Outgoing>>,
+        scheduled: Mutex<Vec<(String, u32)>>,
+        dead: Mutex<Vec<DeadLetter>>,
+        failures: Mutex<Vec<DeliveryFailed>>,
+    }
+
+    #[async_trait]
+    impl Sender for Fakes {
+        async fn send(&self, request: Outgoing) -> Answer {
+            self.sent.lock().unwrap().push(request);
+            Answer {
+                class: Class::Delivered,
+                status: Some(200),
+                latency_ms: 1,
+                body_excerpt: String::new(),
+                retry_after: None,
+                error: None,
+                refused: false,
+            }
+        }
+    }
+
+    #[async_trait]
+    impl RetryQueue for Fakes {
+        async fn schedule(&self, delivery: &Delivery, delay: u32) -> Result<(), OutletError> {
+            self.scheduled
+                .lock()
+                .unwrap()
+                .push((delivery.id.clone(), delay));
+            Ok(())
+        }
+        async fn dead_letter(&self, dead: &DeadLetter) -> Result<(), OutletError> {
+            self.dead.lock().unwrap().push(dead.clone());
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl FailureEvents for Fakes {
+        async fn delivery_failed(&self, failure: &DeliveryFailed) -> Result<(), OutletError> {
+            self.failures.lock().unwrap().push(failure.clone());
+            Ok(())
+        }
+    }
+
+    async fn setup() -> (Context, Arc<MemoryWebhooks>, Arc<Fakes>, Webhook) {
+        let store = Arc::new(MemoryWebhooks::default());
+        let fakes = Arc::new(Fakes::default());
+        let input: WebhookInput =
+            serde_json::from_value(serde_json::json!({"name": "w", "url": "https://r.example/h"}))
+                .unwrap();
+        let webhook = Webhook::create(TenantId::default_tenant(), input, Utc::now()).unwrap();
+        store.insert(&webhook).await.unwrap();
+        let ctx = Context {
+            store: store.clone(),
+            ledger: store.clone(),
+            sender: fakes.clone(),
+            queue: fakes.clone(),
+            failures: fakes.clone(),
+            retry: RetryPolicy::default(),
+            concurrency: 4,
+        };
+        (ctx, store, fakes, webhook)
+    }
+
+    fn delivery(webhook: &Webhook) -> Delivery {
+        let envelope = Envelope {
+            event_type: EventType::AnomalyDetected,
+            event_time: Utc::now(),
+            data: sample_anomaly("alice", 0),
+        };
+        Delivery::new(webhook, envelope, Utc::now())
+    }
+
+    fn batch(bodies: &[String]) -> SqsEvent {
+        SqsEvent {
+            records: bodies
+                .iter()
+                .enumerate()
+                .map(|(i, b)| SqsMessage {
+                    message_id: Some(format!("m{i}")),
+                    body: Some(b.clone()),
+                    ..SqsMessage::default()
+                })
+                .collect(),
+        }
+    }
+
+    fn retry_body(delivery: &Delivery) -> String {
+        serde_json::to_string(&RetryMessage {
+            webhook_retry: delivery.clone(),
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_delivery_held_by_another_worker_is_returned_for_redelivery_not_dropped() {
+        // Arrange: another worker has claimed the attempt and not settled it.
+        let (ctx, store, fakes, webhook) = setup().await;
+        let pending = delivery(&webhook);
+        store
+            .claim(&pending.id, Utc::now(), chrono::Duration::minutes(5))
+            .await
+            .unwrap();
+
+        // Act
+        let outcome = process(&ctx, batch(&[retry_body(&pending)])).await;
+
+        // Assert
+        assert_eq!(outcome.failed_messages, ["m0"]);
+        assert_eq!(outcome.summary.busy, 1);
+        assert!(fakes.sent.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_retry_that_arrives_before_it_is_due_is_delayed_again_and_not_sent() {
+        // Arrange: the next attempt is due in an hour (beyond SQS's 15-minute delay).
+        let (ctx, store, fakes, webhook) = setup().await;
+        let pending = delivery(&webhook);
+        store
+            .claim(&pending.id, Utc::now(), chrono::Duration::seconds(1))
+            .await
+            .unwrap();
+        let at = Utc::now() + chrono::Duration::hours(1);
+        store
+            .settle(&pending.id, 1, Settlement::Scheduled { at })
+            .await
+            .unwrap();
+
+        // Act
+        let outcome = process(&ctx, batch(&[retry_body(&pending)])).await;
+
+        // Assert
+        assert!(outcome.failed_messages.is_empty());
+        assert_eq!(
+            *fakes.scheduled.lock().unwrap(),
+            [(pending.id.clone(), 900)]
+        );
+        assert!(fakes.sent.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_deleted_webhooks_retry_is_dropped_and_a_bad_message_is_returned_alone() {
+        // Arrange
+        let (ctx, store, fakes, webhook) = setup().await;
+        let pending = delivery(&webhook);
+        store.delete(&webhook.tenant_id, &webhook.id).await.unwrap();
+
+        // Act
+        let outcome = process(&ctx, batch(&[retry_body(&pending), "garbage".into()])).await;
+
+        // Assert
+        assert_eq!(outcome.failed_messages, ["m1"]);
+        assert!(fakes.sent.lock().unwrap().is_empty());
+        assert!(fakes.dead.lock().unwrap().is_empty());
+    }
 }

@@ -43,8 +43,11 @@ pub enum Done {
     Delivered,
     Scheduled,
     Failed,
-    /// Nothing to do: settled already, in another worker's hands, or re-delayed.
+    /// Nothing to do: settled already, or not due yet (a retry message is re-delayed).
     Skipped,
+    /// Another worker holds the attempt: the message is returned and looked at again later
+    /// (if that worker crashed, its lease will have ended by then).
+    Busy,
 }
 
 /// Extra time a claim is held beyond the request timeout.
@@ -66,7 +69,8 @@ pub async fn attempt(
             ctx.queue.schedule(delivery, delay_until(at, now)).await?;
             return Ok(Done::Skipped);
         }
-        Claim::Settled | Claim::Busy | Claim::NotDue { .. } => return Ok(Done::Skipped),
+        Claim::Busy => return Ok(Done::Busy),
+        Claim::Settled | Claim::NotDue { .. } => return Ok(Done::Skipped),
     };
     let sent_at = Utc::now();
     let answer = match request(webhook, &delivery.id, &delivery.envelope, attempt, sent_at) {
