@@ -637,7 +637,7 @@ async fn a_duplicate_sns_message_delivers_nothing_new() {
     );
 
     // Act: the same event in two SNS messages with different message ids.
-    let first = webhooks::handler::process(&ctx, notifications(&[event.clone()])).await;
+    let first = webhooks::handler::process(&ctx, notifications(std::slice::from_ref(&event))).await;
     let second = webhooks::handler::process(&ctx, notifications(&[event])).await;
 
     // Assert
