@@ -4,6 +4,7 @@
 
 use integration_tests::api::Harness;
 use integration_tests::openapi::{check, document};
+use integration_tests::receiver::Receiver;
 use serde_json::json;
 
 const ACME: Option<(&str, &str)> = Some(("acme", "alice@acme.example"));
@@ -22,16 +23,26 @@ async fn every_documented_operation_answers_as_documented() {
         .as_str()
         .unwrap()
         .to_owned();
-    // Act / Assert: each documented operation, with concrete paths.
+    let receiver = Receiver::start().await;
+    let webhook = json!({"name": "r", "url": receiver.url}).to_string();
+    let created = h.call("POST", "/v1/webhooks", ACME, Some(&webhook)).await;
+    let webhook_id = created.body["id"].as_str().unwrap().to_owned();
+    // Act / Assert: each documented operation, with concrete paths (deletes last).
     let paths = document()["paths"].as_object().unwrap();
     let mut called = 0;
-    for (template, operations) in paths {
-        for method in ["get", "patch", "post"] {
+    for method in ["get", "patch", "post", "delete"] {
+        for (template, operations) in paths {
             if operations.get(method).is_none() {
                 continue;
             }
-            let path = template.replace("{id}", &id);
+            let path = if template.starts_with("/v1/webhooks/") {
+                template.replace("{id}", &webhook_id)
+            } else {
+                template.replace("{id}", &id)
+            };
             let (uri, body) = match (method, template.as_str()) {
+                ("post", "/v1/webhooks") => (path, Some(webhook.as_str())),
+                ("patch", "/v1/webhooks/{id}") => (path, Some(r#"{"enabled":true}"#)),
                 ("get", "/v1/anomalies/facets") => (format!("{path}?field=type"), None),
                 ("get", "/v1/users") => (format!("{path}?dormant=true"), None),
                 ("patch", _) => (path, Some(r#"{"status":"resolved"}"#)),
@@ -48,7 +59,11 @@ async fn every_documented_operation_answers_as_documented() {
             called += 1;
         }
     }
-    assert_eq!(called, 8);
+    assert_eq!(called, 16);
+    assert!(
+        !receiver.received().is_empty(),
+        "the test route sent a request"
+    );
     // An unknown route is a documented-style JSON 404.
     assert_eq!(h.get("/v1/nothing-here", ACME).await.status, 404);
 }
