@@ -8,6 +8,10 @@ pub use anomalies_core::env::EnvError as ConfigError;
 pub const REQUIRED: [&str; 1] = ["ANOMALIES_TOPIC_ARN"];
 pub const OPTIONAL: [&str; 0] = [];
 
+/// The IAM actions of the AWS calls this function makes (its own; the event source's polling
+/// actions come on top). The template's role grants exactly these (tests/tests/infra.rs).
+pub const IAM_ACTIONS: [&str; 1] = ["sns:Publish"];
+
 #[derive(Debug, Clone)]
 pub struct FanoutConfig {
     pub topic_arn: String,

@@ -9,6 +9,15 @@ use anomalies_core::store::dynamo::snapshot::Retention;
 pub const REQUIRED: [&str; 2] = ["TABLE_NAME", "ANOMALIES_BUS_NAME"];
 pub const OPTIONAL: [&str; 4] = DETECTION_VARIABLES;
 
+/// The IAM actions of the AWS calls this function makes (its own; the event source's polling
+/// actions come on top). The template's role grants exactly these (tests/tests/infra.rs).
+pub const IAM_ACTIONS: [&str; 4] = [
+    "dynamodb:BatchGetItem",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:UpdateItem",
+    "events:PutEvents",
+];
+
 pub use anomalies_core::env::EnvError as ConfigError;
 use anomalies_core::env::{detection_settings, Env, DETECTION_VARIABLES};
 

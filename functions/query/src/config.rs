@@ -19,6 +19,17 @@ pub const OPTIONAL: [&str; 8] = [
     "FACET_READ_LIMIT",
 ];
 
+/// The IAM actions of the AWS calls this function makes (its own; the event source's polling
+/// actions come on top). The template's role grants exactly these (tests/tests/infra.rs).
+pub const IAM_ACTIONS: [&str; 6] = [
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "events:PutEvents",
+];
+
 /// Shortest cursor-signing secret accepted.
 pub const MIN_SECRET_BYTES: usize = 32;
 

@@ -18,6 +18,19 @@ pub const OPTIONAL: [&str; 6] = [
     "LEASE_SECONDS",
 ];
 
+/// The IAM actions of the AWS calls this function makes (its own; the event source's polling
+/// actions come on top). The template's role grants exactly these (tests/tests/infra.rs).
+pub const IAM_ACTIONS: [&str; 8] = [
+    "dynamodb:BatchGetItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:UpdateItem",
+    "events:PutEvents",
+];
+
 #[derive(Debug, Clone)]
 pub struct SweepConfig {
     pub table_name: String,

@@ -18,6 +18,17 @@ pub const OPTIONAL: [&str; 3] = [
     "WEBHOOK_CONCURRENCY",
 ];
 
+/// The IAM actions of the AWS calls this function makes (its own; the event source's polling
+/// actions come on top). The template's role grants exactly these (tests/tests/infra.rs).
+pub const IAM_ACTIONS: [&str; 6] = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "events:PutEvents",
+    "sqs:SendMessage",
+];
+
 #[derive(Debug, Clone)]
 pub struct WebhooksConfig {
     pub table_name: String,
