@@ -126,3 +126,16 @@ mod tests {
         assert!(topic_message("not json").is_err());
     }
 }
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_lambda_event_is_a_forwardable_anomaly_event() {
+        let event: aws_lambda_events::event::sqs::SqsEvent =
+            serde_json::from_str(include_str!("../../../events/lambda/fanout-sqs.json")).unwrap();
+        let body = event.records[0].body.as_deref().unwrap();
+        assert!(topic_message(body).unwrap().is_some());
+    }
+}

@@ -153,3 +153,16 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_lambda_event_is_an_anomaly_notification() {
+        let event: aws_lambda_events::event::sqs::SqsEvent =
+            serde_json::from_str(include_str!("../../../events/lambda/webhooks-sqs.json")).unwrap();
+        let body = event.records[0].body.as_deref().unwrap();
+        assert!(matches!(parse(body).unwrap(), Job::Event(_)));
+    }
+}
