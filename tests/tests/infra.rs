@@ -597,3 +597,21 @@ fn assert_permitted(function: &str, dynamodb: &RequestCounter, eventbridge: &Req
         );
     }
 }
+
+#[test]
+fn the_readmes_first_event_is_a_valid_put_events_entry_for_the_ingest_rule() {
+    // Arrange
+    let text = std::fs::read_to_string(root().join("events/put-events.json")).unwrap();
+    let entries: Value = serde_json::from_str(&text).unwrap();
+    let template = template();
+    let pattern = &resource(&template, "IngestRule")["Properties"]["EventPattern"];
+
+    // Act
+    let entry = &entries[0];
+    let parsed = anomalies_core::contract::parse_event(entry["Detail"].as_str().unwrap().as_bytes());
+
+    // Assert
+    assert!(parsed.is_ok(), "{parsed:?}");
+    assert_eq!(entry["EventBusName"], template["Parameters"]["AccessEventsBusName"]["Default"]);
+    assert_eq!(pattern["detail-type"][0], entry["DetailType"]);
+}
