@@ -121,16 +121,21 @@ impl Raw {
     }
 
     fn limit(&self, default: usize, max: usize) -> Result<usize, ApiError> {
-        let Some(value) = self.one("limit")? else {
-            return Ok(default);
-        };
-        match value.parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::parameter(
-                "limit",
-                format!("{value:?} is not a whole number from 1 to {max}"),
-            )),
+        match self.one("limit")? {
+            Some(value) => parse_limit(value, max),
+            None => Ok(default),
         }
+    }
+}
+
+/// A `limit` parameter: a whole number from 1 to `max`.
+pub fn parse_limit(value: &str, max: usize) -> Result<usize, ApiError> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::parameter(
+            "limit",
+            format!("{value:?} is not a whole number from 1 to {max}"),
+        )),
     }
 }
 

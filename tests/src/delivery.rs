@@ -26,29 +26,7 @@ pub struct DeliveryStack {
     pub api: Harness,
 }
 
-pub async fn queue(config: &SdkConfig, prefix: &str) -> (String, String) {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let url = sqs
-        .create_queue()
-        .queue_name(unique(prefix))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()
-        .remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .unwrap();
-    (url, arn)
-}
+pub use crate::create_queue as queue;
 
 /// Subscribe a queue to the topic, with a filter policy on message attributes if given.
 pub async fn subscribe(config: &SdkConfig, topic: &str, queue_arn: &str, filter: Option<Value>) {

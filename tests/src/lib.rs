@@ -296,32 +296,13 @@ pub async fn put_items(
 /// URL, from which a test reads what was published.
 pub async fn bus_with_capture(config: &SdkConfig, bus: &str, source: &str) -> String {
     let eventbridge = aws_sdk_eventbridge::Client::new(config);
-    let sqs = aws_sdk_sqs::Client::new(config);
     eventbridge
         .create_event_bus()
         .name(bus)
         .send()
         .await
         .unwrap();
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(unique("capture"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()
-        .remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .unwrap();
+    let (queue_url, arn) = create_queue(config, "capture").await;
     let rule = unique("capture-rule");
     let pattern = serde_json::json!({ "source": [source] }).to_string();
     eventbridge
@@ -374,6 +355,57 @@ pub async fn drain(config: &SdkConfig, queue_url: &str) -> Vec<serde_json::Value
                 .unwrap();
         }
     }
+}
+
+/// A new queue named after `prefix`: (url, arn).
+pub async fn create_queue(config: &SdkConfig, prefix: &str) -> (String, String) {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let url = sqs
+        .create_queue()
+        .queue_name(unique(prefix))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()
+        .remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .unwrap();
+    (url, arn)
+}
+
+/// Run each scenario `async fn(Harness)` twice: on the in-memory store (`mod memory`) and on
+/// DynamoDB in moto (`mod dynamodb`).
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {
+        mod memory {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario($crate::api::Harness::memory()).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario($crate::api::Harness::dynamo().await).await;
+                }
+            )*
+        }
+    };
 }
 
 /// An SQS batch as Lambda receives it, each body an EventBridge event from the access bus.

@@ -608,10 +608,14 @@ fn the_readmes_first_event_is_a_valid_put_events_entry_for_the_ingest_rule() {
 
     // Act
     let entry = &entries[0];
-    let parsed = anomalies_core::contract::parse_event(entry["Detail"].as_str().unwrap().as_bytes());
+    let parsed =
+        anomalies_core::contract::parse_event(entry["Detail"].as_str().unwrap().as_bytes());
 
     // Assert
     assert!(parsed.is_ok(), "{parsed:?}");
-    assert_eq!(entry["EventBusName"], template["Parameters"]["AccessEventsBusName"]["Default"]);
+    assert_eq!(
+        entry["EventBusName"],
+        template["Parameters"]["AccessEventsBusName"]["Default"]
+    );
     assert_eq!(pattern["detail-type"][0], entry["DetailType"]);
 }

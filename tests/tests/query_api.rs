@@ -452,30 +452,7 @@ async fn facets_count_values_under_the_other_filters(h: Harness) {
     );
 }
 
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {
-        mod memory {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario(Harness::memory()).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario(Harness::dynamo().await).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+integration_tests::on_both_stores!(
     filters_and_their_combinations_return_exactly_the_matching_anomalies,
     a_relative_window_counts_back_from_now,
     pages_have_no_duplicates_or_gaps_while_new_anomalies_arrive,

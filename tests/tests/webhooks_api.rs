@@ -192,30 +192,7 @@ async fn a_test_delivery_reports_the_receivers_answer_and_is_listed(harness: Har
     );
 }
 
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {
-        mod memory {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario(Harness::memory()).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario(Harness::dynamo().await).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+integration_tests::on_both_stores!(
     a_webhook_is_created_listed_changed_and_deleted_without_showing_secrets,
     bad_webhook_bodies_are_400_naming_the_field,
     tenants_never_see_each_others_webhooks,

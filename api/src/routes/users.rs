@@ -4,7 +4,7 @@
 use crate::auth::Principal;
 use crate::cursor;
 use crate::error::ApiError;
-use crate::params::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::params::{parse_limit, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::routes::AppState;
 use axum::extract::{RawQuery, State};
 use axum::Json;
@@ -34,16 +34,7 @@ fn parse(query: Option<&str>) -> Result<UsersQuery, ApiError> {
                 ))
             }
             "limit" => {
-                out.limit = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::parameter(
-                            "limit",
-                            format!("{value:?} is not a whole number from 1 to {MAX_LIMIT}"),
-                        )
-                    })?;
+                out.limit = parse_limit(&value, MAX_LIMIT)?;
             }
             "cursor" => out.cursor = Some(value.into_owned()),
             other => {

@@ -6,7 +6,7 @@
 use super::body::{json, Body};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::params::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::params::{parse_limit, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::routes::AppState;
 use anomalies_core::sample::sample_anomaly;
 use anomalies_webhooks::delivery::request;
@@ -247,16 +247,7 @@ pub async fn deliveries(
     for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match name.as_ref() {
             "limit" => {
-                limit = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::parameter(
-                            "limit",
-                            format!("{value:?} is not a whole number from 1 to {MAX_LIMIT}"),
-                        )
-                    })?;
+                limit = parse_limit(&value, MAX_LIMIT)?;
             }
             other => {
                 return Err(ApiError::parameter(
