@@ -187,21 +187,28 @@ impl DynamoWebhooks {
         Ok(())
     }
 
-    async fn ledger_entry(&self, delivery: &str) -> Result<Option<LedgerEntry>, StoreError> {
+    /// One item by key (consistent read), decoded as `T`.
+    async fn item<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key(PK, s(ledger_pk(delivery)))
-            .key(SK, s(SK_LEDGER))
+            .key(PK, s(pk))
+            .key(SK, s(sk))
             .consistent_read(true)
             .send()
             .await
             .map_err(sdk("GetItem"))?;
-        output
-            .item
-            .map(|item| decode::<LedgerRecord>(item).map(|r| r.entry()))
-            .transpose()
+        output.item.map(decode::<T>).transpose()
+    }
+
+    async fn ledger_entry(&self, delivery: &str) -> Result<Option<LedgerEntry>, StoreError> {
+        let record: Option<LedgerRecord> = self.item(ledger_pk(delivery), SK_LEDGER).await?;
+        Ok(record.map(|r| r.entry()))
     }
 }
 
@@ -248,25 +255,11 @@ impl WebhookStore for DynamoWebhooks {
     }
 
     async fn get(&self, tenant: &TenantId, id: &WebhookId) -> Result<Option<Stored>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(webhooks_pk(tenant)))
-            .key(SK, s(id.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk("GetItem"))?;
-        output
-            .item
-            .map(|item| {
-                decode::<WebhookRecord>(item).map(|r| Stored {
-                    webhook: r.webhook,
-                    version: r.version,
-                })
-            })
-            .transpose()
+        let record: Option<WebhookRecord> = self.item(webhooks_pk(tenant), id.as_str()).await?;
+        Ok(record.map(|r| Stored {
+            webhook: r.webhook,
+            version: r.version,
+        }))
     }
 
     async fn replace(&self, webhook: &Webhook, version: u64) -> Result<(), StoreError> {
