@@ -16,7 +16,7 @@ use integration_tests::put_items;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 use std::time::Instant;
-use sweep::sweep::run;
+use sweep_function::sweep::run;
 
 const REQUESTS_PER_DAY: usize = 10_000;
 const REQUESTERS: usize = 2_000;

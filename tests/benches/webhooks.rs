@@ -16,8 +16,10 @@ use integration_tests::delivery::{bus_event, notifications};
 use integration_tests::receiver::{Behavior, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use webhooks::ports::{DeadLetter, DeliveryFailed, FailureEvents, OutletError, RetryQueue};
-use webhooks::process::Context;
+use webhooks_function::ports::{
+    DeadLetter, DeliveryFailed, FailureEvents, OutletError, RetryQueue,
+};
+use webhooks_function::process::Context;
 
 struct Discard;
 
@@ -87,7 +89,7 @@ async fn run(receiver_delay: Option<Duration>, concurrency: usize) -> f64 {
     let started = Instant::now();
     let mut delivered = 0;
     for batch in batches {
-        delivered += webhooks::handler::process(&ctx, batch)
+        delivered += webhooks_function::handler::process(&ctx, batch)
             .await
             .summary
             .delivered;

@@ -68,7 +68,7 @@ pub type Caller<'a> = Option<(&'a str, &'a str)>;
 fn state(store: Arc<LocalStore>, sink: Arc<dyn EventSink>) -> AppState {
     let auth = Auth::Claims {
         names: ClaimNames::default(),
-        source: query::claims::from_request_context,
+        source: query_function::claims::from_request_context,
     };
     let mut state = AppState::new(
         store.clone(),
@@ -117,7 +117,7 @@ impl Harness {
         }
     }
 
-    /// The query function's router (`query::app`) on a fresh table in moto.
+    /// The query function's router (`query_function::app`) on a fresh table in moto.
     pub async fn dynamo() -> Self {
         let sink = Arc::new(RecordingSink::new(false));
         Self::dynamo_with_sink(sink.clone(), sink).await
@@ -157,10 +157,10 @@ impl Harness {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
         };
-        let config = query::config::QueryConfig::from_lookup(lookup).unwrap();
-        let webhooks = query::webhook_api(&config, client.clone()).unwrap();
+        let config = query_function::config::QueryConfig::from_lookup(lookup).unwrap();
+        let webhooks = query_function::webhook_api(&config, client.clone()).unwrap();
         Self {
-            router: query::app(&config, dynamo.clone(), publish, webhooks),
+            router: query_function::app(&config, dynamo.clone(), publish, webhooks),
             sink,
             store: Store::Dynamo {
                 client,

@@ -14,8 +14,8 @@ use anomalies_webhooks::target::TargetPolicy;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use webhooks::outlets::{EventBridgeFailures, SqsOutlets};
-use webhooks::process::Context;
+use webhooks_function::outlets::{EventBridgeFailures, SqsOutlets};
+use webhooks_function::process::Context;
 
 pub struct DeliveryStack {
     pub pipeline: Pipeline,
@@ -51,7 +51,7 @@ impl DeliveryStack {
         let rule = unique("fanout-rule");
         let pattern = json!({
             "source": ["access-anomalies"],
-            "detail-type": fanout::message::FORWARDED,
+            "detail-type": fanout_function::message::FORWARDED,
         });
         eventbridge
             .put_rule()
@@ -126,8 +126,8 @@ impl DeliveryStack {
         }
     }
 
-    pub fn topic(&self) -> fanout::topic::SnsTopic {
-        fanout::topic::SnsTopic::new(
+    pub fn topic(&self) -> fanout_function::topic::SnsTopic {
+        fanout_function::topic::SnsTopic::new(
             aws_sdk_sns::Client::new(&self.pipeline.config),
             &self.topic_arn,
         )

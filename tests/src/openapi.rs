@@ -1,4 +1,4 @@
-//! Checking real responses against `api/openapi.json`: the operation is found by method and
+//! Checking real responses against `shared/api/openapi.json`: the operation is found by method and
 //! path template, the response by status, and the body is validated against its schema
 //! (JSON Schema 2020-12, as OpenAPI 3.1 uses).
 

@@ -16,8 +16,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use sweep::ports::{SweepTable, Table};
-use sweep::sweep::Context;
+use sweep_function::ports::{SweepTable, Table};
+use sweep_function::sweep::Context;
 
 /// The table as the sweep sees it, counting the items every read returns, and (if told)
 /// failing every write after the first few, as a run cut off by the timeout would.
@@ -146,8 +146,8 @@ impl Pipeline {
         EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&self.config), &self.bus)
     }
 
-    pub fn ingest(&self) -> ingest::batch::Context<DynamoTable, EventBridgePublisher> {
-        ingest::batch::Context {
+    pub fn ingest(&self) -> ingest_function::batch::Context<DynamoTable, EventBridgePublisher> {
+        ingest_function::batch::Context {
             detector: Detector::new(Config::default()).unwrap(),
             retention: Retention::default(),
             table: self.dynamo(),
@@ -173,17 +173,17 @@ impl Pipeline {
     /// Ingest events (at most 10 per batch, as SQS delivers) with the clock at `now`.
     pub async fn feed(
         &self,
-        ctx: &ingest::batch::Context<DynamoTable, EventBridgePublisher>,
+        ctx: &ingest_function::batch::Context<DynamoTable, EventBridgePublisher>,
         events: &[Value],
         now: DateTime<Utc>,
     ) {
         for batch in events.chunks(10) {
-            let ingest::message::Invocation::Sqs(messages) =
-                ingest::message::parse(sqs_batch(batch)).unwrap()
+            let ingest_function::message::Invocation::Sqs(messages) =
+                ingest_function::message::parse(sqs_batch(batch)).unwrap()
             else {
                 panic!("an SQS batch");
             };
-            let outcome = ingest::batch::process(ctx, messages, now).await;
+            let outcome = ingest_function::batch::process(ctx, messages, now).await;
             assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
         }
     }

@@ -7,7 +7,7 @@ use chrono::Duration;
 use integration_tests::api::Harness;
 use integration_tests::pipeline::{request, t, Pipeline};
 use std::sync::Arc;
-use sweep::sweep::run;
+use sweep_function::sweep::run;
 
 const ACME: Option<(&str, &str)> = Some(("acme", "alice@acme.example"));
 

@@ -34,57 +34,57 @@ struct Function {
 const FUNCTIONS: [Function; 5] = [
     Function {
         logical: "IngestFunction",
-        required: &ingest::config::REQUIRED,
-        optional: &ingest::config::OPTIONAL,
-        actions: &ingest::config::IAM_ACTIONS,
+        required: &ingest_function::config::REQUIRED,
+        optional: &ingest_function::config::OPTIONAL,
+        actions: &ingest_function::config::IAM_ACTIONS,
         sqs: true,
         sources: &[
             "functions/ingest/src",
-            "shared/src/store/dynamo/client.rs",
-            "shared/src/publish.rs",
+            "shared/core/src/store/dynamo/client.rs",
+            "shared/core/src/publish.rs",
         ],
     },
     Function {
         logical: "SweepFunction",
-        required: &sweep::config::REQUIRED,
-        optional: &sweep::config::OPTIONAL,
-        actions: &sweep::config::IAM_ACTIONS,
+        required: &sweep_function::config::REQUIRED,
+        optional: &sweep_function::config::OPTIONAL,
+        actions: &sweep_function::config::IAM_ACTIONS,
         sqs: false,
         sources: &[
             "functions/sweep/src",
-            "shared/src/store/dynamo/client.rs",
-            "shared/src/store/dynamo/sweep.rs",
-            "shared/src/publish.rs",
+            "shared/core/src/store/dynamo/client.rs",
+            "shared/core/src/store/dynamo/sweep.rs",
+            "shared/core/src/publish.rs",
         ],
     },
     Function {
         logical: "QueryFunction",
-        required: &query::config::REQUIRED,
-        optional: &query::config::OPTIONAL,
-        actions: &query::config::IAM_ACTIONS,
+        required: &query_function::config::REQUIRED,
+        optional: &query_function::config::OPTIONAL,
+        actions: &query_function::config::IAM_ACTIONS,
         sqs: false,
         sources: &[
             "functions/query/src",
-            "shared/src/store/dynamo/anomalies.rs",
-            "shared/src/store/dynamo/client.rs",
-            "webhooks/src/dynamo.rs",
+            "shared/core/src/store/dynamo/anomalies.rs",
+            "shared/core/src/store/dynamo/client.rs",
+            "shared/webhooks/src/dynamo.rs",
         ],
     },
     Function {
         logical: "FanoutFunction",
-        required: &fanout::config::REQUIRED,
-        optional: &fanout::config::OPTIONAL,
-        actions: &fanout::config::IAM_ACTIONS,
+        required: &fanout_function::config::REQUIRED,
+        optional: &fanout_function::config::OPTIONAL,
+        actions: &fanout_function::config::IAM_ACTIONS,
         sqs: true,
         sources: &["functions/fanout/src"],
     },
     Function {
         logical: "WebhooksFunction",
-        required: &webhooks::config::REQUIRED,
-        optional: &webhooks::config::OPTIONAL,
-        actions: &webhooks::config::IAM_ACTIONS,
+        required: &webhooks_function::config::REQUIRED,
+        optional: &webhooks_function::config::OPTIONAL,
+        actions: &webhooks_function::config::IAM_ACTIONS,
         sqs: true,
-        sources: &["functions/webhooks/src", "webhooks/src/dynamo.rs"],
+        sources: &["functions/webhooks/src", "shared/webhooks/src/dynamo.rs"],
     },
 ];
 
@@ -512,7 +512,7 @@ async fn the_stack_deployed_to_moto_carries_ingest_sweep_and_query() {
     let detector = || {
         anomalies_core::engine::Detector::new(anomalies_core::config::Config::default()).unwrap()
     };
-    let ingest_ctx = ingest::batch::Context {
+    let ingest_ctx = ingest_function::batch::Context {
         detector: detector(),
         retention: anomalies_core::store::dynamo::snapshot::Retention::default(),
         table: anomalies_core::store::dynamo::client::DynamoTable::new(dynamodb.clone(), &table),
@@ -526,7 +526,7 @@ async fn the_stack_deployed_to_moto_carries_ingest_sweep_and_query() {
         .iter()
         .map(|r| json!({"messageId": r.message_id, "receiptHandle": "h", "body": r.body, "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest", "awsRegion": "us-east-1"}))
         .collect();
-    let ingested = ingest::handler::handle(&ingest_ctx, json!({ "Records": records }))
+    let ingested = ingest_function::handler::handle(&ingest_ctx, json!({ "Records": records }))
         .await
         .unwrap();
     assert_eq!(ingested["batchItemFailures"], json!([]));
@@ -542,7 +542,7 @@ async fn the_stack_deployed_to_moto_carries_ingest_sweep_and_query() {
     // Act 4: a sweep on the stack's table.
     dynamodb_calls.reset();
     eventbridge_calls.reset();
-    let sweep_ctx = sweep::sweep::Context {
+    let sweep_ctx = sweep_function::sweep::Context {
         detector: detector(),
         retention: anomalies_core::store::dynamo::snapshot::Retention::default(),
         table: anomalies_core::store::dynamo::client::DynamoTable::new(dynamodb.clone(), &table),
@@ -554,7 +554,7 @@ async fn the_stack_deployed_to_moto_carries_ingest_sweep_and_query() {
         lease: chrono::Duration::minutes(10),
     };
     let schedule = json!({"detail-type": "Scheduled Event", "source": "aws.events", "time": chrono::Utc::now().to_rfc3339(), "detail": {}});
-    sweep::handler::handle(&sweep_ctx, schedule, "test")
+    sweep_function::handler::handle(&sweep_ctx, schedule, "test")
         .await
         .unwrap();
     assert_permitted("SweepFunction", &dynamodb_calls, &eventbridge_calls);

@@ -9,10 +9,10 @@ use anomalies_core::replay::replay_reader;
 use anomalies_core::store::dynamo::client::DynamoTable;
 use anomalies_core::store::dynamo::snapshot::Retention;
 use aws_config::SdkConfig;
-use ingest::batch::Context;
-use ingest::handler::handle;
-use ingest::ports::{Publication, Publisher};
-use ingest::publish::EventBridgePublisher;
+use ingest_function::batch::Context;
+use ingest_function::handler::handle;
+use ingest_function::ports::{Publication, Publisher};
+use ingest_function::publish::EventBridgePublisher;
 use integration_tests::counter::RequestCounter;
 use integration_tests::*;
 use serde_json::Value;
@@ -115,7 +115,7 @@ fn failures(response: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn ingest_all<T: ingest::ports::Table, P: Publisher>(
+async fn ingest_all<T: ingest_function::ports::Table, P: Publisher>(
     ctx: &Context<T, P>,
     events: &[Value],
 ) -> Vec<String> {
@@ -404,7 +404,7 @@ struct DiesAfter {
 }
 
 #[async_trait::async_trait]
-impl ingest::ports::Table for DiesAfter {
+impl ingest_function::ports::Table for DiesAfter {
     async fn load(
         &self,
         keys: &[anomalies_core::store::dynamo::keys::ItemKey],

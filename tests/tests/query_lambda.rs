@@ -7,7 +7,7 @@ use anomalies_core::sample::anomalies;
 use chrono::{TimeZone, Utc};
 use integration_tests::api::Harness;
 use integration_tests::{bus_with_capture, drain, sdk_config, unique};
-use query::sink::{EventBridgeSink, SOURCE};
+use query_function::sink::{EventBridgeSink, SOURCE};
 use std::sync::Arc;
 
 const ACME: Option<(&str, &str)> = Some(("acme", "alice@acme.example"));

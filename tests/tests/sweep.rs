@@ -12,7 +12,7 @@ use integration_tests::pipeline::{request, t, Instrumented, Pipeline};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::Ordering;
-use sweep::sweep::{run, Summary};
+use sweep_function::sweep::{run, Summary};
 
 fn automation(anomalies: &[Value]) -> Vec<&Value> {
     anomalies

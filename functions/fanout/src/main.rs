@@ -1,9 +1,9 @@
 //! Wiring only: configuration, tracing, the SNS client, and the runtime loop.
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use fanout::config::FanoutConfig;
-use fanout::handler::handle;
-use fanout::topic::SnsTopic;
+use fanout_function::config::FanoutConfig;
+use fanout_function::handler::handle;
+use fanout_function::topic::SnsTopic;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 
 #[tokio::main]

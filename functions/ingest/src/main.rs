@@ -2,10 +2,10 @@
 
 use anomalies_core::engine::Detector;
 use anomalies_core::store::dynamo::client::DynamoTable;
-use ingest::batch::Context;
-use ingest::config::IngestConfig;
-use ingest::handler::handle;
-use ingest::publish::EventBridgePublisher;
+use ingest_function::batch::Context;
+use ingest_function::config::IngestConfig;
+use ingest_function::handler::handle;
+use ingest_function::publish::EventBridgePublisher;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 

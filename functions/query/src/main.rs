@@ -2,8 +2,8 @@
 
 use anomalies_core::store::dynamo::client::DynamoTable;
 use lambda_http::{run, Error};
-use query::config::QueryConfig;
-use query::sink::EventBridgeSink;
+use query_function::config::QueryConfig;
+use query_function::sink::EventBridgeSink;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -12,13 +12,13 @@ async fn main() -> Result<(), Error> {
     let config = QueryConfig::from_env()?;
     let aws = aws_config::load_from_env().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    let webhooks = query::webhook_api(&config, dynamodb.clone())?;
+    let webhooks = query_function::webhook_api(&config, dynamodb.clone())?;
     let table = DynamoTable::new(dynamodb, config.table_name.clone());
     let sink = EventBridgeSink {
         client: aws_sdk_eventbridge::Client::new(&aws),
         bus: config.bus_name.clone(),
     };
-    run(query::app(
+    run(query_function::app(
         &config,
         Arc::new(table),
         Arc::new(sink),

@@ -5,9 +5,9 @@ use anomalies_core::publish::EventBridgePublisher;
 use anomalies_core::store::dynamo::client::DynamoTable;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use sweep::config::SweepConfig;
-use sweep::handler::handle;
-use sweep::sweep::Context;
+use sweep_function::config::SweepConfig;
+use sweep_function::handler::handle;
+use sweep_function::sweep::Context;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

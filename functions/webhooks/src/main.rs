@@ -7,10 +7,10 @@ use anomalies_webhooks::target::TargetPolicy;
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use std::sync::Arc;
-use webhooks::config::WebhooksConfig;
-use webhooks::handler::handle;
-use webhooks::outlets::{EventBridgeFailures, SqsOutlets};
-use webhooks::process::Context;
+use webhooks_function::config::WebhooksConfig;
+use webhooks_function::handler::handle;
+use webhooks_function::outlets::{EventBridgeFailures, SqsOutlets};
+use webhooks_function::process::Context;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn the_shipped_default_file_equals_the_built_in_defaults() {
-        let text = include_str!("../../config/default.toml");
+        let text = include_str!("../../../config/default.toml");
         assert_eq!(Config::from_toml(text).unwrap(), Config::default());
     }
 

@@ -450,7 +450,7 @@ fn an_allowlisted_bot_is_suppressed_and_counted_once() {
 
 #[test]
 fn the_demo_stream_yields_one_anomaly_of_each_ingest_type_and_three_automations() {
-    let text = include_str!("../../events/demo-stream.jsonl");
+    let text = include_str!("../../../events/demo-stream.jsonl");
     let detector = Detector::new(Config::default()).unwrap();
     let (anomalies, summary) =
         replay_reader(&detector, text.as_bytes(), |e| panic!("{e}")).unwrap();

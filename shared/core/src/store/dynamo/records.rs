@@ -276,7 +276,7 @@ mod tests {
     }
 
     fn demo_anomalies() -> Vec<Anomaly> {
-        let text = include_str!("../../../../events/demo-stream.jsonl");
+        let text = include_str!("../../../../../events/demo-stream.jsonl");
         let detector = Detector::new(Config::default()).unwrap();
         replay_reader(&detector, text.as_bytes(), |e| panic!("{e}"))
             .unwrap()

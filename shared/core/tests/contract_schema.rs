@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
 }
 
 fn validator() -> jsonschema::Validator {
