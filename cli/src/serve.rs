@@ -5,9 +5,10 @@
 
 use anomalies_api::auth::{Auth, Principal};
 use anomalies_api::cursor::CursorKey;
-use anomalies_api::local::{LocalStore, RecordingSink};
+use anomalies_api::local::LocalStore;
+use anomalies_api::router;
 use anomalies_api::routes::webhooks::WebhookApi;
-use anomalies_api::{router, AppState};
+use anomalies_core::bus::MemoryBus;
 use anomalies_core::domain::TenantId;
 use anomalies_core::engine::Detector;
 use anomalies_core::replay::Replayer;
@@ -109,15 +110,8 @@ pub fn serve(options: ServeOptions<'_>) -> anyhow::Result<()> {
             actor: "local".into(),
         },
     };
-    let sink = Arc::new(RecordingSink::new(true));
-    let mut state = AppState::new(
-        local.clone(),
-        local.clone(),
-        sink,
-        auth,
-        CursorKey::random(),
-    );
-    state.intake = Some(local);
+    let bus = Arc::new(MemoryBus::new(true));
+    let mut state = local.app_state(bus, auth, CursorKey::random(), true);
     state.lookback = chrono::Duration::days(options.lookback_days);
     let policy = TargetPolicy {
         allow_private: options.webhooks_allow_private,

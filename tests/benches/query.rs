@@ -7,8 +7,8 @@
 
 use anomalies_api::auth::{Auth, Principal};
 use anomalies_api::cursor::CursorKey;
-use anomalies_api::local::{LocalStore, RecordingSink};
-use anomalies_api::{router, AppState};
+use anomalies_api::local::LocalStore;
+use anomalies_api::router;
 use anomalies_core::config::Config;
 use anomalies_core::domain::TenantId;
 use anomalies_core::engine::Detector;
@@ -88,13 +88,8 @@ async fn memory(data: &[anomalies_core::anomaly::Anomaly]) {
             actor: "bench".into(),
         },
     };
-    let state = AppState::new(
-        local.clone(),
-        local,
-        Arc::new(RecordingSink::new(false)),
-        auth,
-        CursorKey::random(),
-    );
+    let bus = Arc::new(anomalies_core::bus::MemoryBus::default());
+    let state = local.app_state(bus, auth, CursorKey::random(), false);
     let router = router(state);
     println!("\nIn memory, {ANOMALIES} anomalies, {RUNS} runs per query (handler end to end, limit 50):\n");
     println!("| query | returned | items read | p50 ms | p99 ms |");

@@ -9,14 +9,16 @@ use anomalies_core::contract::parse_event_value;
 use anomalies_core::engine::Detector;
 use anomalies_core::store::dynamo::records::SweepStateRecord;
 use anomalies_core::store::dynamo::snapshot::{Item, Retention, Snapshot};
+use anomalies_core::store::dynamo::SweepTable;
 use anomalies_core::store::EventLog;
 use chrono::{DateTime, Duration, Utc};
 use integration_tests::pipeline::{request, t, Instrumented, Pipeline};
 use integration_tests::put_items;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
-use sweep_function::sweep::run;
+use sweep_function::run;
 
 const REQUESTS_PER_DAY: usize = 10_000;
 const REQUESTERS: usize = 2_000;
@@ -83,19 +85,19 @@ async fn measure(history_days: i64) {
         dormant_through: Some((at - Duration::days(91)).date_naive()),
         ..SweepStateRecord::default()
     };
-    p.dynamo().save_sweep_state(&mut state).await.unwrap();
-    let table = Instrumented::new(p.dynamo());
-    let ctx = p.sweeper(table, 1_000_000);
+    p.dynamo().save_state(&mut state).await.unwrap();
+    let table = Arc::new(Instrumented::new(p.dynamo()));
+    let ctx = p.sweeper(table.clone(), 1_000_000);
     let steady = run(&ctx, at, "bench", Utc::now()).await.unwrap();
-    let steady_items = ctx.table.take_items_read();
+    let steady_items = table.take_items_read();
     // After an outage: the whole window again.
-    let mut state = p.dynamo().sweep_state().await.unwrap();
+    let mut state = p.dynamo().state().await.unwrap();
     state.last_completed = Some(at - Duration::days(2));
-    p.dynamo().save_sweep_state(&mut state).await.unwrap();
+    p.dynamo().save_state(&mut state).await.unwrap();
     let full = run(&ctx, at + Duration::minutes(15), "bench", Utc::now())
         .await
         .unwrap();
-    let full_items = ctx.table.take_items_read();
+    let full_items = table.take_items_read();
     println!(
         "| {}× ({} items in the table, seeded in {seeded:.0} s) | {steady_items} ({} groups, {} requests) | {full_items} ({} groups, {} requests) |",
         history_days,

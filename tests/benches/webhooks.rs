@@ -16,10 +16,8 @@ use integration_tests::delivery::{bus_event, notifications};
 use integration_tests::receiver::{Behavior, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use webhooks_function::ports::{
-    DeadLetter, DeliveryFailed, FailureEvents, OutletError, RetryQueue,
-};
-use webhooks_function::process::Context;
+use webhooks_function::ports::{DeadLetter, OutletError, RetryQueue};
+use webhooks_function::Context;
 
 struct Discard;
 
@@ -29,13 +27,6 @@ impl RetryQueue for Discard {
         Ok(())
     }
     async fn dead_letter(&self, _: &DeadLetter) -> Result<(), OutletError> {
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl FailureEvents for Discard {
-    async fn delivery_failed(&self, _: &DeliveryFailed) -> Result<(), OutletError> {
         Ok(())
     }
 }
@@ -69,7 +60,7 @@ async fn run(receiver_delay: Option<Duration>, concurrency: usize) -> f64 {
             .unwrap(),
         ),
         queue: Arc::new(Discard),
-        failures: Arc::new(Discard),
+        bus: Arc::new(anomalies_core::bus::MemoryBus::default()),
         retry: RetryPolicy::default(),
         concurrency,
     };
@@ -78,7 +69,7 @@ async fn run(receiver_delay: Option<Duration>, concurrency: usize) -> f64 {
             let events: Vec<_> = (0..EVENTS_PER_BATCH)
                 .map(|e| {
                     bus_event(
-                        "Anomaly Detected",
+                        anomalies_core::bus::DetailType::AnomalyDetected.as_str(),
                         &sample_anomaly(&format!("u{b}-{e}"), (b * 100 + e) as i64),
                     )
                 })
@@ -89,7 +80,7 @@ async fn run(receiver_delay: Option<Duration>, concurrency: usize) -> f64 {
     let started = Instant::now();
     let mut delivered = 0;
     for batch in batches {
-        delivered += webhooks_function::handler::process(&ctx, batch)
+        delivered += webhooks_function::batch::process(&ctx, batch)
             .await
             .summary
             .delivered;

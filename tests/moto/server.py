@@ -12,6 +12,12 @@ own partition key, so each Query costs time in proportion to the whole table. Th
 lets a base-table Query see only the partition it asks for: the same results, in proportion
 to the partition. (Queries on GSIs still read the whole table.)
 
+moto's server handles requests on several threads, and its DynamoDB writes check a condition
+and then write without a lock, so two conditional writes racing on one item could both
+succeed (seen as a lost triage update under load). DynamoDB's conditional writes and
+transactions are atomic; this wrapper makes moto's so by running every DynamoDB write under
+one lock.
+
 Usage: python tests/moto/server.py -H 127.0.0.1 -p PORT  (the arguments of moto_server)
 """
 import copy as _copy
@@ -111,6 +117,20 @@ def _partition_query(self, *args, **kwargs):
 
 _Table.all_items = _items_of_partition_or_all
 _Table.query = _partition_query
+
+_writes = _threading.RLock()
+
+
+def _serialized(method):
+    def run(self, *args, **kwargs):
+        with _writes:
+            return method(self, *args, **kwargs)
+
+    return run
+
+
+for _name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
+    setattr(models.DynamoDBBackend, _name, _serialized(getattr(models.DynamoDBBackend, _name)))
 
 if __name__ == "__main__":
     from moto.server import main

@@ -5,14 +5,14 @@
 use anomalies_api::auth::{Auth, ClaimNames};
 use anomalies_api::cursor::CursorKey;
 use anomalies_api::links::LinkTemplates;
-use anomalies_api::local::{LocalStore, RecordingSink};
-use anomalies_api::ports::EventSink;
+use anomalies_api::local::LocalStore;
+use anomalies_api::router;
 use anomalies_api::routes::webhooks::WebhookApi;
-use anomalies_api::{router, AppState};
 use anomalies_core::anomaly::Anomaly;
+use anomalies_core::bus::{Bus, MemoryBus};
 use anomalies_core::config::Config;
 use anomalies_core::engine::Detector;
-use anomalies_core::store::dynamo::client::DynamoTable;
+use anomalies_core::store::dynamo::{DynamoTable, Table};
 use anomalies_core::store::MemoryStore;
 use anomalies_webhooks::send::HttpSender;
 use anomalies_webhooks::store::MemoryWebhooks;
@@ -32,6 +32,8 @@ pub fn links() -> LinkTemplates {
 }
 
 enum Store {
+    /// A router built elsewhere (a production context): nothing to seed or count here.
+    External,
     Memory(Arc<LocalStore>),
     Dynamo {
         client: aws_sdk_dynamodb::Client,
@@ -40,10 +42,10 @@ enum Store {
     },
 }
 
-/// The API on one store, with a sink that keeps what would go to EventBridge.
+/// The API on one store, with a bus that keeps what would go to EventBridge.
 pub struct Harness {
     pub router: Router,
-    pub sink: Arc<RecordingSink>,
+    pub bus: Arc<MemoryBus>,
     store: Store,
 }
 
@@ -64,22 +66,6 @@ impl Reply {
 
 /// Claims of a caller: (tenant, actor).
 pub type Caller<'a> = Option<(&'a str, &'a str)>;
-
-fn state(store: Arc<LocalStore>, sink: Arc<dyn EventSink>) -> AppState {
-    let auth = Auth::Claims {
-        names: ClaimNames::default(),
-        source: query_function::claims::from_request_context,
-    };
-    let mut state = AppState::new(
-        store.clone(),
-        store,
-        sink,
-        auth,
-        CursorKey::new(b"test cursor key"),
-    );
-    state.links = links();
-    state
-}
 
 /// Webhook management in memory (`allow_private` admits the local test receiver).
 pub fn memory_webhooks(allow_private: bool) -> WebhookApi {
@@ -106,40 +92,41 @@ impl Harness {
             Detector::new(Config::default()).unwrap(),
             MemoryStore::new(),
         ));
-        let sink = Arc::new(RecordingSink::new(false));
+        let bus = Arc::new(MemoryBus::default());
+        let auth = Auth::Claims {
+            names: ClaimNames::default(),
+            source: query_function::message::from_request_context,
+        };
         let mut state =
-            state(store.clone(), sink.clone()).with_webhooks(memory_webhooks(allow_private));
-        state.intake = Some(store.clone());
+            store.app_state(bus.clone(), auth, CursorKey::new(b"test cursor key"), true);
+        state.links = links();
         Self {
-            router: router(state),
-            sink,
+            router: router(state.with_webhooks(memory_webhooks(allow_private))),
+            bus,
             store: Store::Memory(store),
         }
     }
 
-    /// The query function's router (`query_function::app`) on a fresh table in moto.
+    /// The query function's router on a fresh table in moto, announcing to [`Self::bus`].
     pub async fn dynamo() -> Self {
-        let sink = Arc::new(RecordingSink::new(false));
-        Self::dynamo_with_sink(sink.clone(), sink).await
+        let bus = Arc::new(MemoryBus::default());
+        Self::dynamo_with_bus(bus.clone(), bus).await
     }
 
-    /// [`Self::dynamo`], publishing to `publish` (`sink` stays as the recording sink).
-    pub async fn dynamo_with_sink(sink: Arc<RecordingSink>, publish: Arc<dyn EventSink>) -> Self {
+    /// [`Self::dynamo`], announcing to `publish` (`bus` is only kept).
+    pub async fn dynamo_with_bus(bus: Arc<MemoryBus>, publish: Arc<dyn Bus>) -> Self {
         let config = crate::sdk_config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = crate::unique("query");
         crate::create_table(&client, &table).await;
-        Self::dynamo_on(&table, sink, publish).await
+        Self::dynamo_on(&table, bus, publish).await
     }
 
-    /// The query function's router on an existing table.
-    pub async fn dynamo_on(
-        table: &str,
-        sink: Arc<RecordingSink>,
-        publish: Arc<dyn EventSink>,
-    ) -> Self {
-        let config = crate::sdk_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&config);
+    /// The query function's production router on an existing table, with the table adapter
+    /// counted here and the bus swapped for `publish`.
+    pub async fn dynamo_on(table: &str, bus: Arc<MemoryBus>, publish: Arc<dyn Bus>) -> Self {
+        let sdk = crate::sdk_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
         let table = table.to_owned();
         let dynamo = Arc::new(DynamoTable::new(client.clone(), &table));
         let env = [
@@ -158,15 +145,33 @@ impl Harness {
                 .map(|(_, v)| (*v).to_owned())
         };
         let config = query_function::config::QueryConfig::from_lookup(lookup).unwrap();
-        let webhooks = query_function::webhook_api(&config, client.clone()).unwrap();
+        let anomalies = Arc::new(query_function::aws::DynamoAnomalies {
+            table: dynamo.clone(),
+            facet_read_limit: config.facet_read_limit,
+        });
+        let ports = query_function::ports::Ports {
+            anomalies: anomalies.clone(),
+            requesters: anomalies,
+            bus: publish,
+            ..query_function::ports(&config, &sdk).unwrap()
+        };
         Self {
-            router: query_function::app(&config, dynamo.clone(), publish, webhooks),
-            sink,
+            router: query_function::Context::new(&config, ports).router,
+            bus,
             store: Store::Dynamo {
                 client,
                 table,
                 dynamo,
             },
+        }
+    }
+
+    /// Call a router built elsewhere (the production query context) as API Gateway would.
+    pub fn on_router(router: Router) -> Self {
+        Self {
+            router,
+            bus: Arc::new(MemoryBus::default()),
+            store: Store::External,
         }
     }
 
@@ -178,7 +183,7 @@ impl Harness {
     pub fn dynamo_requests(&self) -> u64 {
         match &self.store {
             Store::Dynamo { dynamo, .. } => dynamo.requests(),
-            Store::Memory(_) => 0,
+            Store::Memory(_) | Store::External => 0,
         }
     }
 
@@ -192,6 +197,7 @@ impl Harness {
             Store::Dynamo { client, table, .. } => {
                 crate::seed_anomalies(client, table, anomalies).await;
             }
+            Store::External => panic!("seed the store behind an external router directly"),
         }
     }
 

@@ -6,16 +6,13 @@
 use crate::api::Harness;
 use crate::pipeline::Pipeline;
 use crate::*;
-use anomalies_api::local::RecordingSink;
-use anomalies_webhooks::dynamo::DynamoWebhooks;
+use anomalies_core::bus::{DetailType, MemoryBus, SOURCE};
 use anomalies_webhooks::retry::RetryPolicy;
-use anomalies_webhooks::send::HttpSender;
-use anomalies_webhooks::target::TargetPolicy;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use webhooks_function::outlets::{EventBridgeFailures, SqsOutlets};
-use webhooks_function::process::Context;
+use webhooks_function::config::WebhooksConfig;
+use webhooks_function::Context;
 
 pub struct DeliveryStack {
     pub pipeline: Pipeline,
@@ -50,8 +47,8 @@ impl DeliveryStack {
         let eventbridge = aws_sdk_eventbridge::Client::new(config);
         let rule = unique("fanout-rule");
         let pattern = json!({
-            "source": ["access-anomalies"],
-            "detail-type": fanout_function::message::FORWARDED,
+            "source": [SOURCE],
+            "detail-type": [DetailType::AnomalyDetected, DetailType::AnomalyUpdated],
         });
         eventbridge
             .put_rule()
@@ -85,8 +82,8 @@ impl DeliveryStack {
         let (webhook_queue, webhook_arn) = queue(config, "webhooks").await;
         subscribe(config, &topic_arn, &webhook_arn, None).await;
         let (dlq, _) = queue(config, "webhooks-dlq").await;
-        let sink = Arc::new(RecordingSink::new(false));
-        let api = Harness::dynamo_on(&pipeline.table, sink.clone(), sink).await;
+        let bus = Arc::new(MemoryBus::default());
+        let api = Harness::dynamo_on(&pipeline.table, bus.clone(), bus).await;
         Self {
             pipeline,
             fanout_queue,
@@ -97,40 +94,38 @@ impl DeliveryStack {
         }
     }
 
-    /// The webhooks function's context on this stack (private targets allowed, unless
-    /// `strict`).
+    /// The webhooks function's production context on this stack (private targets allowed,
+    /// unless `strict`), with this retry policy.
     pub fn context(&self, retry: RetryPolicy, strict: bool) -> Context {
-        let config = &self.pipeline.config;
-        let store = Arc::new(DynamoWebhooks::new(
-            aws_sdk_dynamodb::Client::new(config),
-            &self.pipeline.table,
-        ));
-        let policy = TargetPolicy {
-            allow_private: !strict,
+        let table = self.pipeline.table.as_str();
+        let bus = self.pipeline.bus.as_str();
+        let allow_private = if strict { "false" } else { "true" };
+        let env = [
+            ("TABLE_NAME", table),
+            ("ANOMALIES_BUS_NAME", bus),
+            ("WEBHOOK_QUEUE_URL", self.webhook_queue.as_str()),
+            ("WEBHOOK_DLQ_URL", self.dlq.as_str()),
+            ("WEBHOOK_ALLOW_PRIVATE_TARGETS", allow_private),
+            ("WEBHOOK_CONCURRENCY", "16"),
+        ];
+        let lookup = |name: &str| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
         };
+        let config = WebhooksConfig::from_lookup(lookup).unwrap();
         Context {
-            store: store.clone(),
-            ledger: store,
-            sender: Arc::new(HttpSender::new(policy).unwrap()),
-            queue: Arc::new(SqsOutlets::new(
-                aws_sdk_sqs::Client::new(config),
-                self.webhook_queue.clone(),
-                self.dlq.clone(),
-            )),
-            failures: Arc::new(EventBridgeFailures::new(
-                aws_sdk_eventbridge::Client::new(config),
-                self.pipeline.bus.clone(),
-            )),
             retry,
-            concurrency: 16,
+            ..Context::from_config(&config, &self.pipeline.config).unwrap()
         }
     }
 
-    pub fn topic(&self) -> fanout_function::topic::SnsTopic {
-        fanout_function::topic::SnsTopic::new(
-            aws_sdk_sns::Client::new(&self.pipeline.config),
-            &self.topic_arn,
-        )
+    /// The fan-out function's production context on this stack.
+    pub fn fanout(&self) -> fanout_function::Context {
+        let config = fanout_function::config::FanoutConfig {
+            topic_arn: self.topic_arn.clone(),
+        };
+        fanout_function::Context::from_config(&config, &self.pipeline.config)
     }
 
     /// Register a webhook through the API for tenant `acme`; returns (id, secret).
@@ -206,7 +201,7 @@ pub fn notifications(events: &[Value]) -> SqsEvent {
 pub fn bus_event(detail_type: &str, anomaly: &anomalies_core::anomaly::Anomaly) -> Value {
     json!({
         "version": "0", "id": format!("eb-{}", rand::random::<u32>()), "detail-type": detail_type,
-        "source": "access-anomalies", "account": "123456789012", "time": "2026-11-24T10:00:00Z",
+        "source": SOURCE, "account": "123456789012", "time": "2026-11-24T10:00:00Z",
         "region": "us-east-1", "resources": [anomaly.id.as_str()], "detail": anomaly,
     })
 }

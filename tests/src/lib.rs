@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod openapi;
 pub mod pipeline;
 pub mod receiver;
+pub mod recorder;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{
@@ -22,6 +23,11 @@ use std::time::{Duration, Instant};
 
 static ENDPOINT: OnceLock<String> = OnceLock::new();
 static UNIQUE: AtomicU32 = AtomicU32::new(0);
+
+/// A payload as the Lambda runtime hands it to a handler.
+pub fn lambda_event<T>(payload: T) -> lambda_runtime::LambdaEvent<T> {
+    lambda_runtime::LambdaEvent::new(payload, lambda_runtime::Context::default())
+}
 
 /// A name no other test in this run uses.
 pub fn unique(prefix: &str) -> String {

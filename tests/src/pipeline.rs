@@ -1,35 +1,34 @@
 //! The ingest and sweep functions on one table and bus in moto, as the tests drive them.
 
 use crate::*;
-use anomalies_core::config::Config;
+use anomalies_core::bus::SOURCE;
 use anomalies_core::domain::{AnomalyId, TenantId};
-use anomalies_core::engine::Detector;
-use anomalies_core::publish::EventBridgePublisher;
-use anomalies_core::store::dynamo::client::DynamoTable;
-use anomalies_core::store::dynamo::client::StoreError;
+use anomalies_core::env::{ANOMALIES_BUS_NAME, TABLE_NAME};
 use anomalies_core::store::dynamo::keys::ItemKey;
 use anomalies_core::store::dynamo::records::SweepStateRecord;
-use anomalies_core::store::dynamo::snapshot::Retention;
 use anomalies_core::store::dynamo::snapshot::{Item, WriteSet};
+use anomalies_core::store::dynamo::table::KeyPage;
+use anomalies_core::store::dynamo::{DynamoTable, SweepTable, Table};
+use anomalies_core::store::StoreError;
 use aws_config::SdkConfig;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use sweep_function::ports::{SweepTable, Table};
-use sweep_function::sweep::Context;
+use std::sync::Arc;
+use sweep_function::config::SweepConfig;
 
 /// The table as the sweep sees it, counting the items every read returns, and (if told)
 /// failing every write after the first few, as a run cut off by the timeout would.
 pub struct Instrumented {
-    pub inner: DynamoTable,
+    pub inner: Arc<DynamoTable>,
     pub items_read: AtomicU64,
     /// Writes allowed before every further write fails (`usize::MAX`: never fail).
     pub writes_left: AtomicUsize,
 }
 
 impl Instrumented {
-    pub fn new(inner: DynamoTable) -> Self {
+    pub fn new(inner: Arc<DynamoTable>) -> Self {
         Self {
             inner,
             items_read: AtomicU64::new(0),
@@ -59,7 +58,7 @@ impl Table for Instrumented {
             .writes_left
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
         if allowed.is_err() {
-            return Err(StoreError::Retryable("cut off".into()));
+            return Err(StoreError::retryable("TransactWriteItems", "cut off"));
         }
         self.inner.apply(writes).await
     }
@@ -78,7 +77,7 @@ impl SweepTable for Instrumented {
         partition: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+    ) -> Result<KeyPage, StoreError> {
         let page = self.inner.bucket_groups(partition, after, limit).await?;
         self.read(page.0.len());
         Ok(page)
@@ -88,7 +87,7 @@ impl SweepTable for Instrumented {
         partition: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+    ) -> Result<KeyPage, StoreError> {
         let page = self
             .inner
             .activity_requesters(partition, after, limit)
@@ -98,10 +97,10 @@ impl SweepTable for Instrumented {
     }
     async fn state(&self) -> Result<SweepStateRecord, StoreError> {
         self.read(1);
-        self.inner.sweep_state().await
+        self.inner.state().await
     }
     async fn save_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError> {
-        self.inner.save_sweep_state(state).await
+        self.inner.save_state(state).await
     }
     async fn acquire_lease(
         &self,
@@ -129,7 +128,7 @@ impl Pipeline {
         let table = unique("sweep");
         create_table(&aws_sdk_dynamodb::Client::new(&config), &table).await;
         let bus = unique("anomalies-bus");
-        let capture = bus_with_capture(&config, &bus, "access-anomalies").await;
+        let capture = bus_with_capture(&config, &bus, SOURCE).await;
         Self {
             config,
             table,
@@ -138,45 +137,45 @@ impl Pipeline {
         }
     }
 
-    pub fn dynamo(&self) -> DynamoTable {
-        DynamoTable::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
+    pub fn dynamo(&self) -> Arc<DynamoTable> {
+        Arc::new(DynamoTable::new(
+            aws_sdk_dynamodb::Client::new(&self.config),
+            &self.table,
+        ))
     }
 
-    pub fn publisher(&self) -> EventBridgePublisher {
-        EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&self.config), &self.bus)
-    }
-
-    pub fn ingest(&self) -> ingest_function::batch::Context<DynamoTable, EventBridgePublisher> {
-        ingest_function::batch::Context {
-            detector: Detector::new(Config::default()).unwrap(),
-            retention: Retention::default(),
-            table: self.dynamo(),
-            publisher: self.publisher(),
+    fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        move |name| match name {
+            TABLE_NAME => Some(self.table.clone()),
+            ANOMALIES_BUS_NAME => Some(self.bus.clone()),
+            _ => None,
         }
     }
 
-    pub fn sweeper<T: SweepTable>(
+    /// The ingest function's production context on this table and bus.
+    pub fn ingest(&self) -> ingest_function::Context {
+        let config = ingest_function::config::IngestConfig::from_lookup(self.lookup()).unwrap();
+        ingest_function::Context::from_config(&config, &self.config).unwrap()
+    }
+
+    /// The sweep function's production context, on `table` (the stack's table, maybe
+    /// wrapped) and at most `max_groups` groups per run.
+    pub fn sweeper(
         &self,
-        table: T,
+        table: Arc<dyn SweepTable>,
         max_groups: usize,
-    ) -> Context<T, EventBridgePublisher> {
-        Context {
-            detector: Detector::new(Config::default()).unwrap(),
-            retention: Retention::default(),
+    ) -> sweep_function::Context {
+        let config = SweepConfig::from_lookup(self.lookup()).unwrap();
+        sweep_function::Context {
             table,
-            publisher: self.publisher(),
             max_groups_per_run: max_groups,
             lease: Duration::minutes(15),
+            ..sweep_function::Context::from_config(&config, &self.config).unwrap()
         }
     }
 
     /// Ingest events (at most 10 per batch, as SQS delivers) with the clock at `now`.
-    pub async fn feed(
-        &self,
-        ctx: &ingest_function::batch::Context<DynamoTable, EventBridgePublisher>,
-        events: &[Value],
-        now: DateTime<Utc>,
-    ) {
+    pub async fn feed(&self, ctx: &ingest_function::Context, events: &[Value], now: DateTime<Utc>) {
         for batch in events.chunks(10) {
             let ingest_function::message::Invocation::Sqs(messages) =
                 ingest_function::message::parse(sqs_batch(batch)).unwrap()

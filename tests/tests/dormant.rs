@@ -2,12 +2,12 @@
 //! back to active on their next request — which still raises `inactive_user` after their
 //! request history expired. In memory, `serve` computes the same list from the event clock.
 
-use anomalies_api::local::RecordingSink;
+use anomalies_core::bus::MemoryBus;
 use chrono::Duration;
 use integration_tests::api::Harness;
 use integration_tests::pipeline::{request, t, Pipeline};
 use std::sync::Arc;
-use sweep_function::sweep::run;
+use sweep_function::run;
 
 const ACME: Option<(&str, &str)> = Some(("acme", "alice@acme.example"));
 
@@ -43,12 +43,8 @@ async fn the_sweep_marks_dormant_users_the_api_lists_them_and_a_return_is_flagge
         p.feed(&ingest, std::slice::from_ref(event), created.into())
             .await;
     }
-    let api = Harness::dynamo_on(
-        &p.table,
-        Arc::new(RecordingSink::new(false)),
-        Arc::new(RecordingSink::new(false)),
-    )
-    .await;
+    let bus = Arc::new(MemoryBus::default());
+    let api = Harness::dynamo_on(&p.table, bus.clone(), bus).await;
     // Act: a run allowed one requester, then one that finishes.
     let first = run(&p.sweeper(p.dynamo(), 1), at, "a", chrono::Utc::now())
         .await

@@ -3,12 +3,13 @@
 //! design, the detection parameters make a valid configuration; and the template's plain
 //! CloudFormation resources deployed to moto carry the ingest → sweep → query flow.
 
+use anomalies_core::env::{ANOMALIES_BUS_NAME, TABLE_NAME};
 use anomalies_core::store::dynamo::keys;
-use integration_tests::counter::RequestCounter;
+use integration_tests::recorder::{recording, CallLog};
 use integration_tests::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -19,7 +20,8 @@ fn template() -> Value {
     serde_yaml::from_str(&text).unwrap()
 }
 
-/// What the template must hold for each function.
+/// What the template must hold for each function; its crate is `functions/<name>` where
+/// `<name>` is the logical id without `Function`, lower-cased.
 struct Function {
     logical: &'static str,
     required: &'static [&'static str],
@@ -27,8 +29,13 @@ struct Function {
     actions: &'static [&'static str],
     /// Triggered by an SQS queue (the role also polls it).
     sqs: bool,
-    /// Source the function's own crate and the library code it calls AWS from.
-    sources: &'static [&'static str],
+}
+
+impl Function {
+    fn crate_dir(&self) -> PathBuf {
+        let name = self.logical.trim_end_matches("Function").to_lowercase();
+        root().join("functions").join(name).join("src")
+    }
 }
 
 const FUNCTIONS: [Function; 5] = [
@@ -38,11 +45,6 @@ const FUNCTIONS: [Function; 5] = [
         optional: &ingest_function::config::OPTIONAL,
         actions: &ingest_function::config::IAM_ACTIONS,
         sqs: true,
-        sources: &[
-            "functions/ingest/src",
-            "shared/core/src/store/dynamo/client.rs",
-            "shared/core/src/publish.rs",
-        ],
     },
     Function {
         logical: "SweepFunction",
@@ -50,12 +52,6 @@ const FUNCTIONS: [Function; 5] = [
         optional: &sweep_function::config::OPTIONAL,
         actions: &sweep_function::config::IAM_ACTIONS,
         sqs: false,
-        sources: &[
-            "functions/sweep/src",
-            "shared/core/src/store/dynamo/client.rs",
-            "shared/core/src/store/dynamo/sweep.rs",
-            "shared/core/src/publish.rs",
-        ],
     },
     Function {
         logical: "QueryFunction",
@@ -63,12 +59,6 @@ const FUNCTIONS: [Function; 5] = [
         optional: &query_function::config::OPTIONAL,
         actions: &query_function::config::IAM_ACTIONS,
         sqs: false,
-        sources: &[
-            "functions/query/src",
-            "shared/core/src/store/dynamo/anomalies.rs",
-            "shared/core/src/store/dynamo/client.rs",
-            "shared/webhooks/src/dynamo.rs",
-        ],
     },
     Function {
         logical: "FanoutFunction",
@@ -76,7 +66,6 @@ const FUNCTIONS: [Function; 5] = [
         optional: &fanout_function::config::OPTIONAL,
         actions: &fanout_function::config::IAM_ACTIONS,
         sqs: true,
-        sources: &["functions/fanout/src"],
     },
     Function {
         logical: "WebhooksFunction",
@@ -84,9 +73,12 @@ const FUNCTIONS: [Function; 5] = [
         optional: &webhooks_function::config::OPTIONAL,
         actions: &webhooks_function::config::IAM_ACTIONS,
         sqs: true,
-        sources: &["functions/webhooks/src", "shared/webhooks/src/dynamo.rs"],
     },
 ];
+
+fn function(logical: &str) -> &'static Function {
+    FUNCTIONS.iter().find(|f| f.logical == logical).unwrap()
+}
 
 /// What the Lambda service needs to poll an SQS event source with the function's role.
 const SQS_POLLING: [&str; 4] = [
@@ -112,9 +104,9 @@ const SDK_CALLS: [(&str, &str); 12] = [
     ("batch_write_item", "dynamodb:BatchWriteItem"),
 ];
 
-fn rust_files(path: &PathBuf) -> Vec<PathBuf> {
+fn rust_files(path: &Path) -> Vec<PathBuf> {
     if path.is_file() {
-        return vec![path.clone()];
+        return vec![path.to_path_buf()];
     }
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).unwrap() {
@@ -124,20 +116,57 @@ fn rust_files(path: &PathBuf) -> Vec<PathBuf> {
     files
 }
 
-/// The IAM actions of the SDK calls written in these sources.
-fn calls_in(sources: &[&str]) -> BTreeSet<&'static str> {
-    let mut found = BTreeSet::new();
-    for source in sources {
-        for file in rust_files(&root().join(source)) {
-            let text = std::fs::read_to_string(&file).unwrap();
-            for (call, action) in SDK_CALLS {
-                if text.contains(&format!(".{call}()")) {
-                    found.insert(action);
-                }
-            }
+/// The IAM actions of the SDK calls written in one file (its tests excluded).
+fn calls_in(file: &Path) -> BTreeSet<&'static str> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    SDK_CALLS
+        .iter()
+        .filter(|(call, _)| code.contains(&format!(".{call}()")))
+        .map(|(_, action)| *action)
+        .collect()
+}
+
+/// The types a file implements methods or traits on (`impl X`, `impl Trait for X`).
+fn implemented_types(file: &Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut types = BTreeSet::new();
+    for line in text.lines().map(str::trim_start) {
+        let Some(rest) = line.strip_prefix("impl") else {
+            continue;
+        };
+        let head = rest.split('{').next().unwrap_or_default();
+        let target = head.rsplit(" for ").next().unwrap_or(head);
+        let name: String = target
+            .trim()
+            .trim_start_matches('<')
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            types.insert(name);
         }
     }
-    found
+    types
+}
+
+/// The library files with SDK calls (the shared adapters), with the types they implement.
+fn library_adapters() -> Vec<(PathBuf, BTreeSet<String>, BTreeSet<&'static str>)> {
+    let shared = root().join("shared").canonicalize().unwrap();
+    rust_files(&shared)
+        .into_iter()
+        .filter(|f| {
+            let inside = f.strip_prefix(&shared).unwrap();
+            !inside.components().any(|c| c.as_os_str() == "tests")
+        })
+        .map(|f| {
+            let calls = calls_in(&f);
+            (f.clone(), implemented_types(&f), calls)
+        })
+        .filter(|(file, _, calls)| {
+            !calls.is_empty() && std::fs::read_to_string(file).unwrap().contains("aws_sdk_")
+        })
+        .collect()
 }
 
 fn resource<'a>(template: &'a Value, logical: &str) -> &'a Value {
@@ -193,24 +222,65 @@ fn every_function_gets_exactly_the_environment_its_config_reads() {
 }
 
 #[test]
+fn a_functions_sdk_calls_are_written_in_its_aws_module_only() {
+    for f in &FUNCTIONS {
+        for file in rust_files(&f.crate_dir()) {
+            if file.file_name().is_some_and(|n| n == "aws.rs") {
+                continue;
+            }
+            assert!(
+                calls_in(&file).is_empty(),
+                "{}: {} calls AWS; adapters belong in aws.rs",
+                f.logical,
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
 fn every_role_grants_exactly_the_calls_its_function_makes() {
     let template = template();
+    let adapters = library_adapters();
+    assert!(
+        adapters.len() >= 5,
+        "the shared adapters are found: {adapters:?}"
+    );
     for f in &FUNCTIONS {
-        // The declared list matches the code: every declared action has a call site, and every
-        // call in the function's own crate is declared.
-        let written = calls_in(f.sources);
-        let own = calls_in(&f.sources[..1]);
-        for action in f.actions {
+        // Every call in the function's own crate (any file) is declared.
+        let files = rust_files(&f.crate_dir());
+        let own: BTreeSet<&str> = files.iter().flat_map(|file| calls_in(file)).collect();
+        for action in &own {
             assert!(
-                written.contains(action),
-                "{}: {action} is declared but never called",
+                f.actions.contains(action),
+                "{}: calls {action} but does not declare it",
                 f.logical
             );
         }
-        for action in own {
+        // Every declared action has a call site in code the function wires: its own, or a
+        // shared adapter implemented on a type the function names.
+        let text: String = files
+            .iter()
+            .map(|file| std::fs::read_to_string(file).unwrap())
+            .collect();
+        let named = |t: &String| {
+            text.match_indices(t.as_str()).any(|(i, _)| {
+                let before = text[..i].chars().next_back();
+                let after = text[i + t.len()..].chars().next();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        };
+        let mut reachable = own.clone();
+        for (_, types, calls) in &adapters {
+            if types.iter().any(named) {
+                reachable.extend(calls);
+            }
+        }
+        for action in f.actions {
             assert!(
-                f.actions.contains(&action),
-                "{}: calls {action} but does not declare it",
+                reachable.contains(action),
+                "{}: {action} is declared but never called",
                 f.logical
             );
         }
@@ -384,7 +454,7 @@ fn plain_cloudformation(mut template: Value) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_stack_deployed_to_moto_carries_ingest_sweep_and_query() {
+async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted_calls() {
     // Arrange: deploy the plain resources under unique names.
     let config = sdk_config().await;
     let body = plain_cloudformation(template());
@@ -496,101 +566,181 @@ async fn the_stack_deployed_to_moto_carries_ingest_sweep_and_query() {
         "the rule routes access events to the ingest queue"
     );
 
-    // Act 2: ingest on the stack's table and bus, with SDK calls recorded.
-    let dynamodb_calls = RequestCounter::default();
-    let eventbridge_calls = RequestCounter::default();
-    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config)
-            .interceptor(dynamodb_calls.clone())
-            .build(),
-    );
-    let eventbridge = aws_sdk_eventbridge::Client::from_conf(
-        aws_sdk_eventbridge::config::Builder::from(&config)
-            .interceptor(eventbridge_calls.clone())
-            .build(),
-    );
-    let detector = || {
-        anomalies_core::engine::Detector::new(anomalies_core::config::Config::default()).unwrap()
+    // Every function below is its production context (`Context::from_config`) on the
+    // stack's resources, through an SDK configuration that records the calls it makes.
+    let env = |pairs: Vec<(&'static str, String)>| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        }
     };
-    let ingest_ctx = ingest_function::batch::Context {
-        detector: detector(),
-        retention: anomalies_core::store::dynamo::snapshot::Retention::default(),
-        table: anomalies_core::store::dynamo::client::DynamoTable::new(dynamodb.clone(), &table),
-        publisher: anomalies_core::publish::EventBridgePublisher::new(
-            eventbridge.clone(),
-            &anomalies_bus,
-        ),
+    let detection_env = || {
+        vec![
+            (TABLE_NAME, table.clone()),
+            (ANOMALIES_BUS_NAME, anomalies_bus.clone()),
+        ]
     };
-    let records: Vec<Value> = delivered
-        .records
-        .iter()
-        .map(|r| json!({"messageId": r.message_id, "receiptHandle": "h", "body": r.body, "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest", "awsRegion": "us-east-1"}))
-        .collect();
-    let ingested = ingest_function::handler::handle(&ingest_ctx, json!({ "Records": records }))
+
+    // Act 2: ingest.
+    let (sdk, calls) = recording(&config);
+    let ingest_config = ingest_function::config::IngestConfig::from_lookup(env(detection_env()));
+    let ingest = ingest_function::Context::from_config(&ingest_config.unwrap(), &sdk).unwrap();
+    let ingested = ingest_function::handle(&ingest, lambda_event(as_lambda_records(&delivered)))
         .await
         .unwrap();
-    assert_eq!(ingested["batchItemFailures"], json!([]));
-    assert_permitted("IngestFunction", &dynamodb_calls, &eventbridge_calls);
+    assert!(ingested.batch_item_failures.is_empty());
+    assert_permitted("IngestFunction", &calls);
 
-    // Act 3: the anomaly reaches the fan-out queue by the anomalies bus rule.
-    let fanned = integration_tests::delivery::receive(&config, &physical["FanoutQueue"], 2).await;
-    assert_eq!(fanned.records.len(), 1);
-    let bus_event: Value =
-        serde_json::from_str(fanned.records[0].body.as_deref().unwrap()).unwrap();
-    assert_eq!(bus_event["detail-type"], "Anomaly Detected");
-
-    // Act 4: a sweep on the stack's table.
-    dynamodb_calls.reset();
-    eventbridge_calls.reset();
-    let sweep_ctx = sweep_function::sweep::Context {
-        detector: detector(),
-        retention: anomalies_core::store::dynamo::snapshot::Retention::default(),
-        table: anomalies_core::store::dynamo::client::DynamoTable::new(dynamodb.clone(), &table),
-        publisher: anomalies_core::publish::EventBridgePublisher::new(
-            eventbridge.clone(),
-            &anomalies_bus,
+    // Act 3: the query API registers a webhook, lists the anomaly and triages it.
+    let receiver = integration_tests::receiver::Receiver::start().await;
+    let (sdk, calls) = recording(&config);
+    let mut query_env = detection_env();
+    query_env.extend([
+        (
+            query_function::config::CURSOR_SECRET,
+            "a cursor secret of at least 32 bytes".into(),
         ),
-        max_groups_per_run: 5000,
-        lease: chrono::Duration::minutes(10),
-    };
-    let schedule = json!({"detail-type": "Scheduled Event", "source": "aws.events", "time": chrono::Utc::now().to_rfc3339(), "detail": {}});
-    sweep_function::handler::handle(&sweep_ctx, schedule, "test")
-        .await
-        .unwrap();
-    assert_permitted("SweepFunction", &dynamodb_calls, &eventbridge_calls);
-
-    // Act 5: the query API on the stack's table.
-    let sink = std::sync::Arc::new(anomalies_api::local::RecordingSink::new(false));
-    let api = integration_tests::api::Harness::dynamo_on(&table, sink.clone(), sink).await;
-    let listed = api
-        .get("/v1/anomalies", Some(("acme", "alice@acme.example")))
-        .await;
-
-    // Assert
+        (
+            anomalies_webhooks::WEBHOOK_ALLOW_PRIVATE_TARGETS,
+            "true".into(),
+        ),
+    ]);
+    let query_config = query_function::config::QueryConfig::from_lookup(env(query_env)).unwrap();
+    let query = query_function::Context::from_config(&query_config, &sdk).unwrap();
+    let api = integration_tests::api::Harness::on_router(query.router);
+    let caller = Some(("acme", "alice@acme.example"));
+    let hook = json!({"name": "stack", "url": receiver.url}).to_string();
+    let created = api.call("POST", "/v1/webhooks", caller, Some(&hook)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let listed = api.get("/v1/anomalies", caller).await;
     let items = listed.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{}", listed.body);
     assert_eq!(items[0]["type"], "high_risk_access");
     assert_eq!(items[0]["requester"]["id"], "alice");
+    let uri = format!("/v1/anomalies/{}", items[0]["id"].as_str().unwrap());
+    let triage = r#"{"status":"acknowledged","note":"looking"}"#;
+    let patched = api.call("PATCH", &uri, caller, Some(triage)).await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_permitted("QueryFunction", &calls);
+
+    // Act 4: both announcements reach the fan-out queue by the anomalies bus rule; fan-out
+    // publishes them to the stack's topic. (moto's CloudFormation skips
+    // `AWS::SNS::Subscription`, so the template's subscription is made here as it says.)
+    let whole = template();
+    let subscription = &resource(&whole, "WebhooksSubscription")["Properties"];
+    assert_eq!(subscription["Protocol"], "sqs");
+    assert_eq!(
+        subscription["Endpoint"]["Fn::GetAtt"],
+        json!(["WebhooksQueue", "Arn"])
+    );
+    let webhooks_queue_arn = aws_sdk_sqs::Client::new(&config)
+        .get_queue_attributes()
+        .queue_url(&physical["WebhooksQueue"])
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    integration_tests::delivery::subscribe(
+        &config,
+        &outputs["AnomaliesTopicArn"],
+        &webhooks_queue_arn,
+        None,
+    )
+    .await;
+    let fanned = integration_tests::delivery::receive(&config, &physical["FanoutQueue"], 2).await;
+    let kinds: BTreeSet<String> = fanned
+        .records
+        .iter()
+        .map(|r| {
+            let event: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+            event["detail-type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["Anomaly Detected", "Anomaly Updated"]
+            .map(String::from)
+            .into()
+    );
+    let (sdk, calls) = recording(&config);
+    let fanout_config = fanout_function::config::FanoutConfig::from_lookup(env(vec![(
+        fanout_function::config::ANOMALIES_TOPIC_ARN,
+        outputs["AnomaliesTopicArn"].clone(),
+    )]));
+    let fanout = fanout_function::Context::from_config(&fanout_config.unwrap(), &sdk);
+    let forwarded = fanout_function::handle(&fanout, lambda_event(fanned))
+        .await
+        .unwrap();
+    assert!(forwarded.batch_item_failures.is_empty());
+    assert_permitted("FanoutFunction", &calls);
+
+    // Act 5: the topic's subscription fills the webhooks queue; the webhooks function
+    // delivers both to the registered receiver.
+    let queued = integration_tests::delivery::receive(&config, &physical["WebhooksQueue"], 2).await;
+    assert_eq!(
+        queued.records.len(),
+        2,
+        "the subscription delivers to the queue"
+    );
+    let (sdk, calls) = recording(&config);
+    let mut webhooks_env = detection_env();
+    webhooks_env.extend([
+        (
+            webhooks_function::config::WEBHOOK_QUEUE_URL,
+            physical["WebhooksQueue"].clone(),
+        ),
+        (
+            webhooks_function::config::WEBHOOK_DLQ_URL,
+            outputs["WebhooksDLQUrl"].clone(),
+        ),
+        (
+            anomalies_webhooks::WEBHOOK_ALLOW_PRIVATE_TARGETS,
+            "true".into(),
+        ),
+    ]);
+    let webhooks_config = webhooks_function::config::WebhooksConfig::from_lookup(env(webhooks_env));
+    let webhooks =
+        webhooks_function::Context::from_config(&webhooks_config.unwrap(), &sdk).unwrap();
+    let delivered = webhooks_function::handle(&webhooks, lambda_event(queued))
+        .await
+        .unwrap();
+    assert!(delivered.batch_item_failures.is_empty());
+    assert_eq!(receiver.received().len(), 2, "both events are delivered");
+    assert_permitted("WebhooksFunction", &calls);
+
+    // Act 6: a sweep.
+    let (sdk, calls) = recording(&config);
+    let sweep_config = sweep_function::config::SweepConfig::from_lookup(env(detection_env()));
+    let sweep = sweep_function::Context::from_config(&sweep_config.unwrap(), &sdk).unwrap();
+    let schedule = json!({"detail-type": "Scheduled Event", "source": "aws.events", "time": chrono::Utc::now().to_rfc3339(), "detail": {}});
+    let swept = sweep_function::handle(&sweep, lambda_event(schedule))
+        .await
+        .unwrap();
+    assert!(swept.complete, "{swept:?}");
+    assert_permitted("SweepFunction", &calls);
 }
 
-/// Every call a function made during the flow is granted to it.
-fn assert_permitted(function: &str, dynamodb: &RequestCounter, eventbridge: &RequestCounter) {
-    let declared = FUNCTIONS
+/// Messages received from a queue as the Lambda SQS event the ingest handler parses.
+fn as_lambda_records(received: &aws_lambda_events::event::sqs::SqsEvent) -> Value {
+    let records: Vec<Value> = received
+        .records
         .iter()
-        .find(|f| f.logical == function)
-        .unwrap()
-        .actions;
-    let made = dynamodb
-        .by_operation()
-        .into_keys()
-        .map(|op| format!("dynamodb:{op}"))
-        .chain(
-            eventbridge
-                .by_operation()
-                .into_keys()
-                .map(|op| format!("events:{op}")),
-        );
-    for action in made {
+        .map(|r| json!({"messageId": r.message_id, "receiptHandle": "h", "body": r.body, "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest", "awsRegion": "us-east-1"}))
+        .collect();
+    json!({ "Records": records })
+}
+
+/// Every call a function made is granted to it, and it made some.
+fn assert_permitted(function: &str, calls: &CallLog) {
+    let declared = self::function(function).actions;
+    let made = calls.actions();
+    assert!(!made.is_empty(), "{function} made no AWS call");
+    for action in &made {
         assert!(
             declared.contains(&action.as_str()),
             "{function} called {action}, which its role does not grant"

@@ -1,22 +1,24 @@
 //! The ingest handler against moto: storage, publication, redelivery, failures, cost.
 
 use anomalies_core::anomaly::AnomalyType;
+use anomalies_core::bus::eventbridge::EventBridgeBus;
+use anomalies_core::bus::{announce, DetailType, MemoryBus, Publication, SOURCE};
 use anomalies_core::config::Config;
 use anomalies_core::contract::parse_event;
 use anomalies_core::engine::{ChangeKind, Detector};
 use anomalies_core::generator::{generate_to_string, GeneratorOptions};
 use anomalies_core::replay::replay_reader;
-use anomalies_core::store::dynamo::client::DynamoTable;
 use anomalies_core::store::dynamo::snapshot::Retention;
+use anomalies_core::store::dynamo::{keys, DynamoTable};
 use aws_config::SdkConfig;
-use ingest_function::batch::Context;
-use ingest_function::handler::handle;
-use ingest_function::ports::{Publication, Publisher};
-use ingest_function::publish::EventBridgePublisher;
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use ingest_function::{handle, Context};
 use integration_tests::counter::RequestCounter;
+use integration_tests::pipeline::Instrumented;
 use integration_tests::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 struct Stack {
     config: SdkConfig,
@@ -33,7 +35,7 @@ impl Stack {
         let table = unique("anomalies");
         create_table(&aws_sdk_dynamodb::Client::new(&config), &table).await;
         let bus = unique("anomalies-bus");
-        let capture = bus_with_capture(&config, &bus, "access-anomalies").await;
+        let capture = bus_with_capture(&config, &bus, SOURCE).await;
         Self {
             config,
             table,
@@ -51,33 +53,36 @@ impl Stack {
         DynamoTable::new(aws_sdk_dynamodb::Client::from_conf(conf), &self.table)
     }
 
-    fn publisher(&self) -> EventBridgePublisher {
+    fn publisher(&self) -> EventBridgeBus {
         let conf = aws_sdk_eventbridge::config::Builder::from(&self.config)
             .interceptor(self.eventbridge_requests.clone())
             .build();
-        EventBridgePublisher::new(aws_sdk_eventbridge::Client::from_conf(conf), &self.bus)
+        EventBridgeBus::new(aws_sdk_eventbridge::Client::from_conf(conf), &self.bus)
     }
 
-    fn context(&self) -> Context<DynamoTable, EventBridgePublisher> {
+    /// The ingest context on this stack's table and bus, with every request counted.
+    fn context(&self) -> Context {
         Context {
             detector: Detector::new(Config::default()).unwrap(),
             retention: Retention::default(),
-            table: self.dynamo_table(),
-            publisher: self.publisher(),
+            table: Arc::new(self.dynamo_table()),
+            bus: Arc::new(self.publisher()),
         }
     }
 
     /// Whether the table holds a request item for this request id (tenant `acme`).
     async fn has_request(&self, request: &str) -> bool {
         let client = aws_sdk_dynamodb::Client::new(&self.config);
+        let tenant = anomalies_core::domain::TenantId::try_from("acme").unwrap();
+        let request = anomalies_core::domain::RequestId::try_from(request).unwrap();
         let key = std::collections::HashMap::from([
             (
-                "pk".to_owned(),
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("T#acme#R#{request}")),
+                keys::PK.to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::S(keys::request_pk(&tenant, &request)),
             ),
             (
-                "sk".to_owned(),
-                aws_sdk_dynamodb::types::AttributeValue::S("R".into()),
+                keys::SK.to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::S(keys::SK_REQUEST.into()),
             ),
         ]);
         let item = client
@@ -106,22 +111,20 @@ fn demo_events() -> Vec<Value> {
         .collect()
 }
 
-fn failures(response: &Value) -> Vec<String> {
-    response["batchItemFailures"]
-        .as_array()
-        .unwrap()
+fn failures(response: &SqsBatchResponse) -> Vec<String> {
+    response
+        .batch_item_failures
         .iter()
-        .map(|f| f["itemIdentifier"].as_str().unwrap().to_owned())
+        .map(|f| f.item_identifier.clone())
         .collect()
 }
 
-async fn ingest_all<T: ingest_function::ports::Table, P: Publisher>(
-    ctx: &Context<T, P>,
-    events: &[Value],
-) -> Vec<String> {
+/// Ingest events in SQS batches of 10 through the handler; the messages that failed.
+async fn ingest_all(ctx: &Context, events: &[Value]) -> Vec<String> {
     let mut failed = Vec::new();
     for batch in events.chunks(10) {
-        failed.extend(failures(&handle(ctx, sqs_batch(batch)).await.unwrap()));
+        let response = handle(ctx, lambda_event(sqs_batch(batch))).await.unwrap();
+        failed.extend(failures(&response));
     }
     failed
 }
@@ -160,8 +163,8 @@ async fn the_demo_stream_is_stored_and_published_once_even_when_delivered_twice(
     let published = stack.published().await;
     assert_eq!(published.len(), 3, "{published:#?}");
     for event in &published {
-        assert_eq!(event["source"], "access-anomalies");
-        assert_eq!(event["detail-type"], "Anomaly Detected");
+        assert_eq!(event["source"], SOURCE);
+        assert_eq!(event["detail-type"], DetailType::AnomalyDetected.as_str());
     }
     let details: Vec<Value> = published.iter().map(|e| e["detail"].clone()).collect();
     assert_eq!(types(&details), expected);
@@ -175,7 +178,9 @@ async fn a_poison_message_is_the_only_failure_of_its_batch() {
     let mut events = demo_events()[..3].to_vec();
     events[1]["request"]["status"] = Value::from("finished");
     // Act
-    let response = handle(&ctx, sqs_batch(&events)).await.unwrap();
+    let response = handle(&ctx, lambda_event(sqs_batch(&events)))
+        .await
+        .unwrap();
     // Assert
     let id = format!("msg-{}", events[1]["event_id"].as_str().unwrap());
     assert_eq!(failures(&response), [id]);
@@ -185,25 +190,15 @@ async fn a_poison_message_is_the_only_failure_of_its_batch() {
     assert!(stored, "the good event before the poison one was stored");
 }
 
-/// A publisher that refuses everything: the process "crashes" after storing.
-struct Unreachable;
-
-#[async_trait::async_trait]
-impl Publisher for Unreachable {
-    async fn publish(&self, publications: &[Publication]) -> Vec<bool> {
-        vec![false; publications.len()]
-    }
-}
-
 #[tokio::test]
 async fn anomalies_stored_but_not_published_are_published_on_redelivery() {
     // Arrange: the first delivery stores anomalies but cannot announce them.
     let stack = Stack::new().await;
+    let refusing = MemoryBus::default();
+    refusing.set_refusing(true);
     let broken = Context {
-        detector: Detector::new(Config::default()).unwrap(),
-        retention: Retention::default(),
-        table: stack.dynamo_table(),
-        publisher: Unreachable,
+        bus: Arc::new(refusing),
+        ..stack.context()
     };
     let events = demo_events();
     let failed = ingest_all(&broken, &events).await;
@@ -246,7 +241,9 @@ async fn a_batch_of_ten_ordinary_events_costs_eleven_dynamodb_requests() {
         })
         .collect();
     // Act
-    let response = handle(&ctx, sqs_batch(&events)).await.unwrap();
+    let response = handle(&ctx, lambda_event(sqs_batch(&events)))
+        .await
+        .unwrap();
     // Assert: one BatchGetItem for the whole batch, one TransactWriteItems per event.
     assert!(failures(&response).is_empty());
     let counts = stack.dynamodb_requests.by_operation();
@@ -281,7 +278,7 @@ async fn put_events_is_called_once_per_ten_anomalies() {
         })
         .collect();
     // Act
-    let accepted = publisher.publish(&publications).await;
+    let accepted = announce(&publisher, &publications).await;
     // Assert
     assert!(accepted.iter().all(|ok| *ok));
     assert_eq!(
@@ -365,8 +362,8 @@ async fn two_lambdas_racing_on_one_requester_lose_nothing_after_redelivery() {
     let right: Vec<Value> = right.into_iter().map(|(_, e)| e).collect();
     // Act: race, then redeliver whatever failed until nothing does.
     let (a, b) = tokio::join!(
-        handle(&one, sqs_batch(&left)),
-        handle(&two, sqs_batch(&right))
+        handle(&one, lambda_event(sqs_batch(&left))),
+        handle(&two, lambda_event(sqs_batch(&right)))
     );
     let mut retry: Vec<Value> = failures(&a.unwrap())
         .into_iter()
@@ -396,68 +393,17 @@ async fn two_lambdas_racing_on_one_requester_lose_nothing_after_redelivery() {
     }
 }
 
-/// A table that dies after `writes` transactions: every later write fails, as when the
-/// Lambda is killed mid-batch.
-struct DiesAfter {
-    inner: DynamoTable,
-    writes: std::sync::atomic::AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl ingest_function::ports::Table for DiesAfter {
-    async fn load(
-        &self,
-        keys: &[anomalies_core::store::dynamo::keys::ItemKey],
-    ) -> Result<
-        Vec<anomalies_core::store::dynamo::snapshot::Item>,
-        anomalies_core::store::dynamo::client::StoreError,
-    > {
-        self.inner.load(keys).await
-    }
-
-    async fn apply(
-        &self,
-        writes: &anomalies_core::store::dynamo::snapshot::WriteSet,
-    ) -> Result<(), anomalies_core::store::dynamo::client::StoreError> {
-        use std::sync::atomic::Ordering;
-        let left = self.writes.load(Ordering::SeqCst);
-        if left == 0 {
-            return Err(
-                anomalies_core::store::dynamo::client::StoreError::Retryable("killed".into()),
-            );
-        }
-        self.writes.store(left - 1, Ordering::SeqCst);
-        self.inner.apply(writes).await
-    }
-
-    async fn mark_published(
-        &self,
-        anomalies: &[(
-            anomalies_core::domain::TenantId,
-            anomalies_core::domain::AnomalyId,
-            u64,
-        )],
-    ) -> Result<(), anomalies_core::store::dynamo::client::StoreError> {
-        self.inner.mark_published(anomalies).await
-    }
-
-    fn requests(&self) -> u64 {
-        self.inner.requests()
-    }
-}
-
 #[tokio::test]
 async fn a_run_killed_midway_and_redelivered_whole_ends_like_a_clean_run() {
     // Arrange: the function dies after 40 of the demo stream's 85 writes.
     let stack = Stack::new().await;
+    let killed = Instrumented::new(Arc::new(stack.dynamo_table()));
+    killed
+        .writes_left
+        .store(40, std::sync::atomic::Ordering::SeqCst);
     let dying = Context {
-        detector: Detector::new(Config::default()).unwrap(),
-        retention: Retention::default(),
-        table: DiesAfter {
-            inner: stack.dynamo_table(),
-            writes: 40.into(),
-        },
-        publisher: stack.publisher(),
+        table: Arc::new(killed),
+        ..stack.context()
     };
     let events = demo_events();
     let failed = ingest_all(&dying, &events).await;

@@ -266,7 +266,7 @@ async fn callers_without_claims_are_401_and_tenants_never_see_each_other(h: Harn
             .status,
         404
     );
-    assert!(h.sink.events().is_empty(), "nothing was announced");
+    assert!(h.bus.events().is_empty(), "nothing was announced");
 }
 
 async fn triage_and_revocation_are_recorded_and_announced(h: Harness) {
@@ -332,7 +332,12 @@ async fn triage_and_revocation_are_recorded_and_announced(h: Harness) {
     let history = details.body["history"].as_array().unwrap();
     assert_eq!(history.len(), 3);
     assert_eq!(history[2]["action"], "revoke_requested");
-    let kinds: Vec<&str> = h.sink.events().iter().map(|e| e.detail_type).collect();
+    let kinds: Vec<&str> = h
+        .bus
+        .events()
+        .iter()
+        .map(|e| e.detail_type.as_str())
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -342,7 +347,7 @@ async fn triage_and_revocation_are_recorded_and_announced(h: Harness) {
             "Anomaly Updated"
         ]
     );
-    let revoke_event = &h.sink.events()[2];
+    let revoke_event = &h.bus.events()[2];
     assert_eq!(revoke_event.detail["anomaly_id"], a.id.as_str());
 }
 
@@ -376,7 +381,7 @@ async fn bad_triage_requests_are_refused_without_a_trace(h: Harness) {
     assert_eq!(unknown.status, 404);
     let details = h.get(&uri, ACME).await;
     assert_eq!(details.body["history"], Value::Array(vec![]));
-    assert!(h.sink.events().is_empty());
+    assert!(h.bus.events().is_empty());
 }
 
 async fn details_carry_links_and_recommendations(h: Harness) {

@@ -1,13 +1,13 @@
 //! The query function's AWS side against moto: triage reaches the anomalies bus through
 //! EventBridge, and concurrent triage changes to one anomaly are both kept.
 
-use anomalies_api::local::RecordingSink;
+use anomalies_core::bus::eventbridge::EventBridgeBus;
+use anomalies_core::bus::{MemoryBus, SOURCE};
 use anomalies_core::domain::TenantId;
 use anomalies_core::sample::anomalies;
 use chrono::{TimeZone, Utc};
 use integration_tests::api::Harness;
 use integration_tests::{bus_with_capture, drain, sdk_config, unique};
-use query_function::sink::{EventBridgeSink, SOURCE};
 use std::sync::Arc;
 
 const ACME: Option<(&str, &str)> = Some(("acme", "alice@acme.example"));
@@ -23,11 +23,8 @@ async fn triage_and_revocation_reach_the_anomalies_bus() {
     let config = sdk_config().await;
     let bus = unique("anomalies-bus");
     let capture = bus_with_capture(&config, &bus, SOURCE).await;
-    let sink = EventBridgeSink {
-        client: aws_sdk_eventbridge::Client::new(&config),
-        bus,
-    };
-    let h = Harness::dynamo_with_sink(Arc::new(RecordingSink::new(false)), Arc::new(sink)).await;
+    let eventbridge = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&config), bus);
+    let h = Harness::dynamo_with_bus(Arc::new(MemoryBus::default()), Arc::new(eventbridge)).await;
     let data = seed_data();
     h.seed(&data).await;
     let uri = format!("/v1/anomalies/{}", data[0].id);
@@ -94,5 +91,5 @@ async fn concurrent_triage_changes_to_one_anomaly_are_both_kept() {
         "{statuses:?}"
     );
     assert_eq!(kept.len(), succeeded, "{kept:?} vs {statuses:?}");
-    assert_eq!(h.sink.events().len(), succeeded);
+    assert_eq!(h.bus.events().len(), succeeded);
 }

@@ -7,12 +7,14 @@ use anomalies_core::contract::parse_event;
 use anomalies_core::engine::Detector;
 use anomalies_core::generator::{generate_to_string, GeneratorOptions};
 use anomalies_core::replay::replay_reader;
+use anomalies_core::store::dynamo::SweepTable;
 use chrono::{DateTime, Duration, Utc};
 use integration_tests::pipeline::{request, t, Instrumented, Pipeline};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::Ordering;
-use sweep_function::sweep::{run, Summary};
+use std::sync::Arc;
+use sweep_function::{run, Summary};
 
 fn automation(anomalies: &[Value]) -> Vec<&Value> {
     anomalies
@@ -178,11 +180,11 @@ async fn a_run_stopped_by_its_budget_or_cut_off_resumes_where_it_stopped() {
     // Act: a run allowed one group; a run cut off at its first write; then a normal run.
     let small = p.sweeper(p.dynamo(), 1);
     let first = run(&small, at, "a", Utc::now()).await.unwrap();
-    let cut_off = Instrumented::new(p.dynamo());
+    let cut_off = Arc::new(Instrumented::new(p.dynamo()));
     cut_off.writes_left.store(0, Ordering::SeqCst);
     let dying = p.sweeper(cut_off, 10_000);
     let cut = run(&dying, at, "b", Utc::now()).await;
-    let state = p.dynamo().sweep_state().await.unwrap();
+    let state = p.dynamo().state().await.unwrap();
     let last = run(&p.sweeper(p.dynamo(), 10_000), at, "c", Utc::now())
         .await
         .unwrap();

@@ -89,7 +89,9 @@ async fn an_ingested_event_reaches_the_receiver_signed_through_bus_topic_and_que
         1,
         "the rule delivers the anomaly event"
     );
-    let fanned = fanout_function::handler::handle(&stack.topic(), from_bus).await;
+    let fanned = fanout_function::handle(&stack.fanout(), lambda_event(from_bus))
+        .await
+        .unwrap();
     assert!(fanned.batch_item_failures.is_empty());
     let from_topic = receive(config, &stack.webhook_queue, 2).await;
     assert_eq!(
@@ -98,8 +100,7 @@ async fn an_ingested_event_reaches_the_receiver_signed_through_bus_topic_and_que
         "the topic delivers to the queue"
     );
     let outcome =
-        webhooks_function::handler::process(&stack.context(fast_retries(), false), from_topic)
-            .await;
+        webhooks_function::batch::process(&stack.context(fast_retries(), false), from_topic).await;
 
     // Assert
     assert!(outcome.failed_messages.is_empty());
@@ -160,7 +161,7 @@ async fn only_webhooks_whose_filters_match_receive_an_event() {
     ];
 
     // Act
-    let outcome = webhooks_function::handler::process(
+    let outcome = webhooks_function::batch::process(
         &stack.context(fast_retries(), false),
         notifications(&events),
     )
@@ -219,7 +220,9 @@ async fn a_topic_subscription_filters_on_the_fanned_out_message_attributes() {
     };
 
     // Act
-    let response = fanout_function::handler::handle(&stack.topic(), batch).await;
+    let response = fanout_function::handle(&stack.fanout(), lambda_event(batch))
+        .await
+        .unwrap();
 
     // Assert
     assert!(response.batch_item_failures.is_empty());
@@ -257,7 +260,7 @@ async fn slack_and_template_formats_shape_the_body() {
     a.summary = "gina got \"admin\" on <prod>".into();
 
     // Act
-    webhooks_function::handler::process(
+    webhooks_function::batch::process(
         &stack.context(fast_retries(), false),
         notifications(&[bus_event("Anomaly Detected", &a)]),
     )
@@ -343,7 +346,7 @@ async fn during_rotation_both_secrets_verify_and_the_documented_snippet_agrees()
     let new = rotated.body["secret"].as_str().unwrap().to_owned();
 
     // Act
-    webhooks_function::handler::process(
+    webhooks_function::batch::process(
         &stack.context(fast_retries(), false),
         notifications(&[bus_event(
             "Anomaly Detected",
@@ -375,7 +378,7 @@ async fn a_failed_delivery_is_retried_honouring_retry_after_then_delivered_once(
     let a = anomaly("ivan", AnomalyType::AccessAutomation, Severity::High);
 
     // Act: the first attempt, then each retry message as it becomes visible.
-    let first = webhooks_function::handler::process(
+    let first = webhooks_function::batch::process(
         &ctx,
         notifications(&[bus_event("Anomaly Detected", &a)]),
     )
@@ -383,7 +386,7 @@ async fn a_failed_delivery_is_retried_honouring_retry_after_then_delivered_once(
     let mut rounds = 0;
     while receiver.received().len() < 3 && rounds < 10 {
         let retries = receive(config, &stack.webhook_queue, 5).await;
-        webhooks_function::handler::process(&ctx, retries).await;
+        webhooks_function::batch::process(&ctx, retries).await;
         rounds += 1;
     }
 
@@ -450,7 +453,7 @@ async fn a_client_error_fails_at_once_to_the_dlq_with_a_failure_event() {
     let a = anomaly("jane", AnomalyType::HighRiskAccess, Severity::High);
 
     // Act
-    let outcome = webhooks_function::handler::process(
+    let outcome = webhooks_function::batch::process(
         &stack.context(fast_retries(), false),
         notifications(&[bus_event("Anomaly Detected", &a)]),
     )
@@ -494,7 +497,7 @@ async fn retries_end_when_the_window_is_spent_and_the_delivery_is_dead_lettered(
     };
 
     // Act
-    let outcome = webhooks_function::handler::process(
+    let outcome = webhooks_function::batch::process(
         &stack.context(policy, false),
         notifications(&[bus_event(
             "Anomaly Detected",
@@ -524,7 +527,7 @@ async fn a_stalled_receiver_times_out_without_delaying_or_duplicating_a_healthy_
     let started = Instant::now();
 
     // Act: the first batch, then the stalled webhook's retry.
-    let first = webhooks_function::handler::process(
+    let first = webhooks_function::batch::process(
         &ctx,
         notifications(&[bus_event(
             "Anomaly Detected",
@@ -538,7 +541,7 @@ async fn a_stalled_receiver_times_out_without_delaying_or_duplicating_a_healthy_
         1,
         "only the stalled delivery is retried"
     );
-    webhooks_function::handler::process(&ctx, retry).await;
+    webhooks_function::batch::process(&ctx, retry).await;
 
     // Assert
     assert_eq!((first.summary.delivered, first.summary.scheduled), (1, 1));
@@ -604,7 +607,7 @@ async fn private_and_metadata_targets_are_refused_at_registration_and_at_deliver
 
     // Act / Assert: delivery, with the production policy, to a target registered in dev mode.
     stack.register(webhook(&receiver, json!({}))).await;
-    let outcome = webhooks_function::handler::process(
+    let outcome = webhooks_function::batch::process(
         &stack.context(fast_retries(), true),
         notifications(&[bus_event(
             "Anomaly Detected",
@@ -642,9 +645,8 @@ async fn a_duplicate_sns_message_delivers_nothing_new() {
 
     // Act: the same event in two SNS messages with different message ids.
     let first =
-        webhooks_function::handler::process(&ctx, notifications(std::slice::from_ref(&event)))
-            .await;
-    let second = webhooks_function::handler::process(&ctx, notifications(&[event])).await;
+        webhooks_function::batch::process(&ctx, notifications(std::slice::from_ref(&event))).await;
+    let second = webhooks_function::batch::process(&ctx, notifications(&[event])).await;
 
     // Assert
     assert_eq!((first.summary.delivered, second.summary.skipped), (1, 1));

@@ -3,9 +3,12 @@
 use anomalies_core::env::Env;
 pub use anomalies_core::env::EnvError as ConfigError;
 
+/// The topic anomaly events are published to.
+pub const ANOMALIES_TOPIC_ARN: &str = "ANOMALIES_TOPIC_ARN";
+
 /// Environment variables the fan-out function reads (the infrastructure test checks the
 /// template against these).
-pub const REQUIRED: [&str; 1] = ["ANOMALIES_TOPIC_ARN"];
+pub const REQUIRED: [&str; 1] = [ANOMALIES_TOPIC_ARN];
 pub const OPTIONAL: [&str; 0] = [];
 
 /// The IAM actions of the AWS calls this function makes (its own; the event source's polling
@@ -25,7 +28,7 @@ impl FanoutConfig {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(get);
         Ok(Self {
-            topic_arn: env.required("ANOMALIES_TOPIC_ARN")?,
+            topic_arn: env.required(ANOMALIES_TOPIC_ARN)?,
         })
     }
 }

@@ -1,13 +1,30 @@
 //! The Lambda handler: a plain async function of the SQS batch over the [`Topic`] port. The
 //! response lists exactly the messages to redeliver (`batchItemFailures`): those the topic
-//! did not accept and those that are not anomaly events (which end in the queue's DLQ).
+//! did not accept and those that are not anomaly events (which end in the queue's DLQ). A
+//! batch never fails as a whole.
 
 use crate::message::topic_message;
-use crate::topic::Topic;
+use crate::ports::Topic;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use lambda_runtime::LambdaEvent;
+use std::convert::Infallible;
+use std::sync::Arc;
 
-/// Handle one batch.
-pub async fn handle(topic: &dyn Topic, event: SqsEvent) -> SqsBatchResponse {
+/// What the handler needs besides its payload.
+pub struct Context {
+    pub topic: Arc<dyn Topic>,
+}
+
+/// Handle one invocation.
+pub async fn handle(
+    ctx: &Context,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Infallible> {
+    Ok(forward(&*ctx.topic, event.payload).await)
+}
+
+/// Forward one batch.
+pub async fn forward(topic: &dyn Topic, event: SqsEvent) -> SqsBatchResponse {
     let mut failures = Vec::new();
     let mut pending = Vec::new();
     let mut forwarded = 0usize;
@@ -102,7 +119,7 @@ mod tests {
         };
 
         // Act
-        let response = handle(&topic, event).await;
+        let response = forward(&topic, event).await;
 
         // Assert
         let failed: Vec<_> = response

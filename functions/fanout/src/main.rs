@@ -1,20 +1,18 @@
-//! Wiring only: configuration, tracing, the SNS client, and the runtime loop.
+//! Wiring only: configuration, tracing, clients, and the runtime loop.
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use fanout_function::config::FanoutConfig;
-use fanout_function::handler::handle;
-use fanout_function::topic::SnsTopic;
+use fanout_function::{handle, Context};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     anomalies_core::telemetry::init();
     let config = FanoutConfig::from_env()?;
-    let aws = aws_config::load_from_env().await;
-    let topic = SnsTopic::new(aws_sdk_sns::Client::new(&aws), config.topic_arn);
-    let topic = &topic;
+    let context = Context::from_config(&config, &aws_config::load_from_env().await);
+    let context = &context;
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(handle(topic, event.payload).await)
+        handle(context, event).await
     }))
     .await
 }

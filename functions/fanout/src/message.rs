@@ -3,6 +3,7 @@
 //! the anomaly.
 
 use anomalies_core::anomaly::Anomaly;
+use anomalies_core::bus::DetailType;
 use serde::Deserialize;
 
 /// The attributes every topic message carries (subscribers' filter policies use them).
@@ -15,9 +16,6 @@ pub const ATTRIBUTES: [&str; 7] = [
     "integration",
     "resource_type",
 ];
-
-/// The detail types this function forwards.
-pub const FORWARDED: [&str; 2] = ["Anomaly Detected", "Anomaly Updated"];
 
 #[derive(Debug, Deserialize)]
 struct BusEvent {
@@ -50,7 +48,8 @@ pub struct TopicMessage {
 /// forward.
 pub fn topic_message(body: &str) -> Result<Option<TopicMessage>, BadMessage> {
     let event: BusEvent = serde_json::from_str(body).map_err(BadMessage::NotAnEvent)?;
-    if !FORWARDED.contains(&event.detail_type.as_str()) {
+    // Forwarded: the two events whose detail is an anomaly.
+    if !DetailType::parse(&event.detail_type).is_some_and(DetailType::carries_anomaly) {
         return Ok(None);
     }
     let anomaly: Anomaly =

@@ -6,27 +6,18 @@
 //!   never were (a crash between the write and the announcement);
 //! - an event whose write conflicted with another Lambda is retried on fresh state.
 
+use crate::handler::Context;
 use crate::message::Incoming;
-use crate::ports::{Publication, Publisher, Table};
 use anomalies_core::anomaly::AnomalyType;
+use anomalies_core::bus::{announce, Publication};
 use anomalies_core::domain::AccessEvent;
-use anomalies_core::engine::{ChangeKind, Detector};
+use anomalies_core::engine::ChangeKind;
 use anomalies_core::store::dynamo::keys::{self, ItemKey};
-use anomalies_core::store::dynamo::snapshot::{
-    candidate_anomaly_keys, event_keys, Retention, Snapshot,
-};
-use anomalies_core::store::EventLog;
+use anomalies_core::store::dynamo::snapshot::{candidate_anomaly_keys, event_keys, Item, Snapshot};
+use anomalies_core::store::{EventLog, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// What the batch needs besides its messages.
-pub struct Context<T, P> {
-    pub detector: Detector,
-    pub retention: Retention,
-    pub table: T,
-    pub publisher: P,
-}
 
 /// Counts for the one summary line per invocation.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -48,11 +39,8 @@ pub struct Outcome {
     pub summary: Summary,
 }
 
-pub async fn process<T: Table, P: Publisher>(
-    ctx: &Context<T, P>,
-    messages: Vec<Incoming>,
-    now: DateTime<Utc>,
-) -> Outcome {
+/// Process one batch of messages with the clock at `now`.
+pub async fn process(ctx: &Context, messages: Vec<Incoming>, now: DateTime<Utc>) -> Outcome {
     let requests_before = ctx.table.requests();
     let mut out = Outcome::default();
     out.summary.messages = messages.len();
@@ -146,10 +134,7 @@ pub async fn process<T: Table, P: Publisher>(
 }
 
 /// Read everything the batch's events may need, in as few requests as the limits allow.
-async fn load<T: Table, P>(
-    ctx: &Context<T, P>,
-    events: &[(String, AccessEvent)],
-) -> Result<Snapshot, anomalies_core::store::dynamo::client::StoreError> {
+async fn load(ctx: &Context, events: &[(String, AccessEvent)]) -> Result<Snapshot, StoreError> {
     let keys: Vec<ItemKey> = events
         .iter()
         .flat_map(|(_, e)| event_keys(e).into_iter().chain(candidate_anomaly_keys(e)))
@@ -166,8 +151,8 @@ async fn load<T: Table, P>(
 
 /// Anomalies of duplicate events that were stored but never announced. On a read error,
 /// the messages concerned are failed (retried later).
-async fn unpublished<T: Table, P>(
-    ctx: &Context<T, P>,
+async fn unpublished(
+    ctx: &Context,
     wanted: &[(String, ItemKey)],
 ) -> Result<Vec<(String, Publication)>, Vec<String>> {
     if wanted.is_empty() {
@@ -180,7 +165,7 @@ async fn unpublished<T: Table, P>(
     })?;
     let mut found = Vec::new();
     for item in items {
-        let anomalies_core::store::dynamo::snapshot::Item::Anomaly(record) = item else {
+        let Item::Anomaly(record) = item else {
             continue;
         };
         if record.published {
@@ -207,8 +192,8 @@ async fn unpublished<T: Table, P>(
     Ok(found)
 }
 
-async fn publish<T: Table, P: Publisher>(
-    ctx: &Context<T, P>,
+async fn publish(
+    ctx: &Context,
     snapshot: &mut Snapshot,
     publications: Vec<(String, Publication)>,
     out: &mut Outcome,
@@ -217,7 +202,7 @@ async fn publish<T: Table, P: Publisher>(
         return;
     }
     let (ids, items): (Vec<String>, Vec<Publication>) = publications.into_iter().unzip();
-    let accepted = ctx.publisher.publish(&items).await;
+    let accepted = announce(&*ctx.bus, &items).await;
     let mut published = Vec::new();
     for ((id, publication), ok) in ids.into_iter().zip(&items).zip(accepted) {
         if ok {

@@ -1,52 +1,81 @@
-//! The Lambda handler: a plain async function of the payload, over the narrow ports.
+//! The Lambda handler: a plain async function of the payload over the narrow ports in
+//! [`crate::ports`]. For SQS the response lists exactly the messages that failed
+//! (`batchItemFailures`), so SQS redelivers those and only those; a direct EventBridge
+//! invocation that failed is an error, which Lambda retries.
 
-use crate::batch::{self, Context};
+use crate::batch::{self, Summary};
 use crate::message::{self, Invocation};
-use crate::ports::{Publisher, Table};
+use crate::ports::{Bus, Table};
+use anomalies_core::engine::Detector;
+use anomalies_core::store::dynamo::snapshot::Retention;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 use chrono::Utc;
-use serde_json::{json, Value};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+use std::sync::Arc;
 
-/// Why a direct (non-SQS) invocation failed: Lambda retries it, then sends it to the
-/// function's on-failure destination.
+/// What the handler needs besides its payload.
+pub struct Context {
+    pub detector: Detector,
+    pub retention: Retention,
+    pub table: Arc<dyn Table>,
+    pub bus: Arc<dyn Bus>,
+}
+
+/// Why an invocation failed as a whole.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
+    /// Neither an SQS batch nor an EventBridge event: retrying cannot help.
     #[error(transparent)]
     Payload(#[from] message::UnknownPayload),
+    /// A direct invocation's event was not processed: Lambda retries it, then sends it to
+    /// the function's on-failure destination.
     #[error("event {0} was not processed; retry")]
     Failed(String),
 }
 
-/// Handle one invocation. For SQS, the result lists exactly the messages that failed
-/// (`batchItemFailures`), so SQS redelivers those and only those.
-pub async fn handle<T: Table, P: Publisher>(
-    ctx: &Context<T, P>,
-    payload: Value,
-) -> Result<Value, HandlerError> {
-    match message::parse(payload)? {
-        Invocation::Sqs(messages) => {
-            let outcome = batch::process(ctx, messages, Utc::now()).await;
-            log_summary(&outcome.summary);
-            let failures: Vec<Value> = outcome
-                .failed
-                .iter()
-                .map(|id| json!({ "itemIdentifier": id }))
-                .collect();
-            Ok(json!({ "batchItemFailures": failures }))
-        }
-        Invocation::EventBridge(message) => {
-            let id = message.id.clone();
-            let outcome = batch::process(ctx, vec![*message], Utc::now()).await;
-            log_summary(&outcome.summary);
-            if outcome.failed.is_empty() {
-                Ok(json!({}))
-            } else {
-                Err(HandlerError::Failed(id))
-            }
+impl From<HandlerError> for Diagnostic {
+    fn from(err: HandlerError) -> Self {
+        let error_type = match err {
+            HandlerError::Payload(_) => "InvalidPayload",
+            HandlerError::Failed(_) => "Retryable",
+        };
+        Diagnostic {
+            error_type: error_type.into(),
+            error_message: err.to_string(),
         }
     }
 }
 
-fn log_summary(summary: &batch::Summary) {
+/// Handle one invocation.
+pub async fn handle(
+    ctx: &Context,
+    event: LambdaEvent<Value>,
+) -> Result<SqsBatchResponse, HandlerError> {
+    let (messages, direct) = match message::parse(event.payload)? {
+        Invocation::Sqs(messages) => (messages, None),
+        Invocation::EventBridge(message) => {
+            let id = message.id.clone();
+            (vec![*message], Some(id))
+        }
+    };
+    let outcome = batch::process(ctx, messages, Utc::now()).await;
+    log_summary(&outcome.summary);
+    if let Some(id) = direct {
+        if !outcome.failed.is_empty() {
+            return Err(HandlerError::Failed(id));
+        }
+    }
+    Ok(SqsBatchResponse {
+        batch_item_failures: outcome
+            .failed
+            .into_iter()
+            .map(|item_identifier| BatchItemFailure { item_identifier })
+            .collect(),
+    })
+}
+
+fn log_summary(summary: &Summary) {
     let anomalies = serde_json::to_string(&summary.anomalies).unwrap_or_default();
     tracing::info!(
         messages = summary.messages,

@@ -1,9 +1,33 @@
-//! The ingest function: access events in, anomalies stored and announced. `main.rs` wires
-//! AWS clients to [`handler::handle`]; everything else is testable without AWS.
+//! The ingest function: access events in, anomalies stored and announced. The handler
+//! ([`handler::handle`]) runs over the ports in [`ports`]; [`Context::from_config`] wires
+//! them to AWS ([`aws`]), so `main.rs` only reads the configuration and starts the runtime,
+//! and tests build the production context or swap a port.
 
+pub mod aws;
 pub mod batch;
 pub mod config;
 pub mod handler;
 pub mod message;
 pub mod ports;
-pub mod publish;
+
+pub use handler::{handle, Context, HandlerError};
+
+use anomalies_core::engine::DetectorError;
+use aws_config::SdkConfig;
+
+impl Context {
+    /// The production context: the configured rules on DynamoDB and EventBridge.
+    pub fn from_config(
+        config: &config::IngestConfig,
+        sdk: &SdkConfig,
+    ) -> Result<Self, DetectorError> {
+        let settings = &config.detection;
+        let (table, bus) = aws::connect(settings, sdk);
+        Ok(Self {
+            detector: settings.detector()?,
+            retention: settings.retention.clone(),
+            table,
+            bus,
+        })
+    }
+}

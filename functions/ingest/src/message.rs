@@ -1,20 +1,40 @@
 //! What arrives: an SQS batch whose bodies are EventBridge events (or bare v1 events), or
 //! one EventBridge event invoking the function directly.
 
-use anomalies_core::contract::{parse_event, parse_event_value};
+use anomalies_core::bus::DetailType;
+use anomalies_core::contract::{parse_event, parse_event_value, ContractError};
 use anomalies_core::domain::AccessEvent;
 use aws_lambda_events::sqs::SqsEvent;
 use serde_json::Value;
 
 /// The detail-type of access events on the access-events bus.
-pub const ACCESS_DETAIL_TYPE: &str = "Access Request Changed";
+pub const ACCESS_DETAIL_TYPE: DetailType = DetailType::AccessRequestChanged;
+
+/// Why a message is not an access event (it is rejected alone, and ends in the DLQ).
+#[derive(Debug, thiserror::Error)]
+pub enum BadMessage {
+    #[error("the message has no body")]
+    NoBody,
+    #[error("not valid JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("detail-type {0:?} is not {ACCESS_DETAIL_TYPE:?}")]
+    DetailType(String),
+    #[error("the EventBridge event has no detail")]
+    NoDetail,
+    /// The body (a bare event) breaks the contract.
+    #[error(transparent)]
+    Contract(ContractError),
+    /// The EventBridge event's detail breaks the contract.
+    #[error("detail: {0}")]
+    Detail(#[source] ContractError),
+}
 
 /// One message: its id (the SQS message id, or the EventBridge event id) and its event, or
 /// why it is not one.
 #[derive(Debug)]
 pub struct Incoming {
     pub id: String,
-    pub event: Result<AccessEvent, String>,
+    pub event: Result<AccessEvent, BadMessage>,
 }
 
 /// How the function was invoked.
@@ -41,7 +61,7 @@ pub fn parse(payload: Value) -> Result<Invocation, UnknownPayload> {
                 id: record.message_id.unwrap_or_else(|| format!("record-{i}")),
                 event: record
                     .body
-                    .ok_or_else(|| "the message has no body".to_owned())
+                    .ok_or(BadMessage::NoBody)
                     .and_then(|body| from_body(&body)),
             })
             .collect();
@@ -62,28 +82,24 @@ pub fn parse(payload: Value) -> Result<Invocation, UnknownPayload> {
 }
 
 /// An SQS body: an EventBridge event from the access-events rule, or a bare v1 event.
-fn from_body(body: &str) -> Result<AccessEvent, String> {
+fn from_body(body: &str) -> Result<AccessEvent, BadMessage> {
     if !body.contains("\"detail-type\"") {
-        return parse_event(body.as_bytes()).map_err(|e| e.to_string());
+        return parse_event(body.as_bytes()).map_err(BadMessage::Contract);
     }
-    let envelope: Value = serde_json::from_str(body).map_err(|e| format!("not valid JSON: {e}"))?;
+    let envelope: Value = serde_json::from_str(body).map_err(BadMessage::NotJson)?;
     from_envelope(&envelope)
 }
 
-fn from_envelope(envelope: &Value) -> Result<AccessEvent, String> {
+fn from_envelope(envelope: &Value) -> Result<AccessEvent, BadMessage> {
     let detail_type = envelope
         .get("detail-type")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if detail_type != ACCESS_DETAIL_TYPE {
-        return Err(format!(
-            "detail-type {detail_type:?} is not {ACCESS_DETAIL_TYPE:?}"
-        ));
+    if DetailType::parse(detail_type) != Some(ACCESS_DETAIL_TYPE) {
+        return Err(BadMessage::DetailType(detail_type.to_owned()));
     }
-    let detail = envelope
-        .get("detail")
-        .ok_or("the EventBridge event has no detail")?;
-    parse_event_value(detail).map_err(|e| format!("detail: {e}"))
+    let detail = envelope.get("detail").ok_or(BadMessage::NoDetail)?;
+    parse_event_value(detail).map_err(BadMessage::Detail)
 }
 
 #[cfg(test)]
@@ -96,7 +112,7 @@ mod tests {
     }
 
     fn envelope(detail: Value) -> Value {
-        json!({"version": "0", "id": "eb-1", "detail-type": ACCESS_DETAIL_TYPE, "source": "jit.platform",
+        json!({"version": "0", "id": "eb-1", "detail-type": ACCESS_DETAIL_TYPE.as_str(), "source": "jit.platform",
                "account": "123456789012", "time": "2026-03-02T09:00:00Z", "region": "us-east-1",
                "resources": [], "detail": detail})
     }
@@ -135,16 +151,9 @@ mod tests {
         let Invocation::Sqs(messages) = parse(payload).unwrap() else {
             panic!()
         };
-        assert!(messages[0]
-            .event
-            .as_ref()
-            .unwrap_err()
-            .starts_with("detail: request.status: unknown status"));
-        assert!(messages[1]
-            .event
-            .as_ref()
-            .unwrap_err()
-            .starts_with("not valid JSON"));
+        let reason = |i: usize| messages[i].event.as_ref().unwrap_err().to_string();
+        assert!(reason(0).starts_with("detail: request.status: unknown status"));
+        assert!(reason(1).starts_with("not valid JSON"));
         assert!(messages[2].event.is_ok());
     }
 
@@ -155,11 +164,8 @@ mod tests {
         let Invocation::Sqs(messages) = parse(sqs(&[other.to_string()])).unwrap() else {
             panic!()
         };
-        assert!(messages[0]
-            .event
-            .as_ref()
-            .unwrap_err()
-            .contains("Something Else"));
+        let reason = messages[0].event.as_ref().unwrap_err().to_string();
+        assert!(reason.contains("Something Else"), "{reason}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! The narrow interfaces the ingest logic needs: a table and a publisher (both defined in the
-//! core, shared with the sweep). Production wires DynamoDB and EventBridge; tests wrap them.
+//! The narrow interfaces the handler runs over, both defined in the core because the sweep
+//! shares them: the single table as detection uses it ([`Table`]) and the anomalies bus
+//! ([`Bus`]). Production: [`crate::aws`]; unit tests: the core's `MemoryTable` and
+//! `MemoryBus`.
 
-pub use anomalies_core::publish::{Publication, Publisher};
-pub use anomalies_core::store::dynamo::table::Table;
+pub use anomalies_core::bus::Bus;
+pub use anomalies_core::store::dynamo::Table;

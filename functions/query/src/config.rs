@@ -4,19 +4,34 @@
 
 use anomalies_api::auth::ClaimNames;
 use anomalies_api::links::LinkTemplates;
+use anomalies_core::env::{ANOMALIES_BUS_NAME, TABLE_NAME};
+use anomalies_webhooks::{WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_RETENTION_DAYS};
+
+/// The key cursors are signed with (a secret: never echoed).
+pub const CURSOR_SECRET: &str = "CURSOR_SECRET";
+/// The JWT claims that name the caller's tenant and the caller.
+pub const TENANT_CLAIM: &str = "TENANT_CLAIM";
+pub const ACTOR_CLAIM: &str = "ACTOR_CLAIM";
+/// Links in anomaly details to the access platform (`{request_id}` etc. are filled in).
+pub const REQUEST_URL_TEMPLATE: &str = "REQUEST_URL_TEMPLATE";
+pub const ACCESS_FLOW_URL_TEMPLATE: &str = "ACCESS_FLOW_URL_TEMPLATE";
+/// The window when a request names no time.
+pub const LOOKBACK_DAYS: &str = "LOOKBACK_DAYS";
+/// Most index items a facet request reads.
+pub const FACET_READ_LIMIT: &str = "FACET_READ_LIMIT";
 
 /// Environment variables the query function reads (the infrastructure test checks the
 /// template against these).
-pub const REQUIRED: [&str; 3] = ["TABLE_NAME", "ANOMALIES_BUS_NAME", "CURSOR_SECRET"];
+pub const REQUIRED: [&str; 3] = [TABLE_NAME, ANOMALIES_BUS_NAME, CURSOR_SECRET];
 pub const OPTIONAL: [&str; 8] = [
-    "WEBHOOK_ALLOW_PRIVATE_TARGETS",
-    "WEBHOOK_RETENTION_DAYS",
-    "TENANT_CLAIM",
-    "ACTOR_CLAIM",
-    "REQUEST_URL_TEMPLATE",
-    "ACCESS_FLOW_URL_TEMPLATE",
-    "LOOKBACK_DAYS",
-    "FACET_READ_LIMIT",
+    WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    WEBHOOK_RETENTION_DAYS,
+    TENANT_CLAIM,
+    ACTOR_CLAIM,
+    REQUEST_URL_TEMPLATE,
+    ACCESS_FLOW_URL_TEMPLATE,
+    LOOKBACK_DAYS,
+    FACET_READ_LIMIT,
 ];
 
 /// The IAM actions of the AWS calls this function makes (its own; the event source's polling
@@ -75,30 +90,30 @@ impl QueryConfig {
     /// Read from any lookup (the environment in production, a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(get);
-        let secret = env.required("CURSOR_SECRET")?;
+        let secret = env.required(CURSOR_SECRET)?;
         if secret.len() < MIN_SECRET_BYTES {
             return Err(ConfigError::Invalid {
-                name: "CURSOR_SECRET",
+                name: CURSOR_SECRET,
                 reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
             });
         }
         let defaults = ClaimNames::default();
         Ok(Self {
-            table_name: env.required("TABLE_NAME")?,
-            bus_name: env.required("ANOMALIES_BUS_NAME")?,
+            table_name: env.required(TABLE_NAME)?,
+            bus_name: env.required(ANOMALIES_BUS_NAME)?,
             cursor_secret: secret.into_bytes(),
             claims: ClaimNames {
-                tenant: env.optional("TENANT_CLAIM").unwrap_or(defaults.tenant),
-                actor: env.optional("ACTOR_CLAIM").unwrap_or(defaults.actor),
+                tenant: env.optional(TENANT_CLAIM).unwrap_or(defaults.tenant),
+                actor: env.optional(ACTOR_CLAIM).unwrap_or(defaults.actor),
             },
             links: LinkTemplates {
-                request: env.optional("REQUEST_URL_TEMPLATE"),
-                access_flow: env.optional("ACCESS_FLOW_URL_TEMPLATE"),
+                request: env.optional(REQUEST_URL_TEMPLATE),
+                access_flow: env.optional(ACCESS_FLOW_URL_TEMPLATE),
             },
-            lookback_days: env.positive("LOOKBACK_DAYS", 400)?,
-            facet_read_limit: env.positive("FACET_READ_LIMIT", 50_000)?,
-            allow_private_targets: env.flag("WEBHOOK_ALLOW_PRIVATE_TARGETS")?,
-            webhook_retention_days: env.positive("WEBHOOK_RETENTION_DAYS", 30)?,
+            lookback_days: env.positive(LOOKBACK_DAYS, 400)?,
+            facet_read_limit: env.positive(FACET_READ_LIMIT, 50_000)?,
+            allow_private_targets: env.flag(WEBHOOK_ALLOW_PRIVATE_TARGETS)?,
+            webhook_retention_days: env.positive(WEBHOOK_RETENTION_DAYS, 30)?,
         })
     }
 }

@@ -1,63 +1,64 @@
 //! The query function: the shared API router ([`anomalies_api`]) on DynamoDB and
-//! EventBridge, authenticated by API Gateway's JWT authorizer claims.
+//! EventBridge, authenticated by API Gateway's JWT authorizer claims. The handler
+//! ([`handler::handle`]) runs the router over the ports in [`ports`];
+//! [`Context::from_config`] wires them to AWS ([`aws`] and the libraries' adapters).
 
-pub mod claims;
+pub mod aws;
 pub mod config;
-pub mod repo;
-pub mod sink;
+pub mod handler;
+pub mod message;
+pub mod ports;
 
-use anomalies_api::auth::Auth;
-use anomalies_api::cursor::CursorKey;
-use anomalies_api::ports::EventSink;
+pub use handler::{handle, Context};
+
 use anomalies_api::routes::webhooks::WebhookApi;
-use anomalies_api::{router, AppState};
-use anomalies_core::store::dynamo::client::DynamoTable;
+use anomalies_core::bus::eventbridge::EventBridgeBus;
+use anomalies_core::store::dynamo::DynamoTable;
 use anomalies_webhooks::dynamo::DynamoWebhooks;
 use anomalies_webhooks::send::HttpSender;
 use anomalies_webhooks::target::TargetPolicy;
+use aws_config::SdkConfig;
 use std::sync::Arc;
 
-/// Webhook management on the table, with the SSRF-guarded sender for test deliveries.
-pub fn webhook_api(
+impl Context {
+    /// The production context: anomalies, requesters and webhooks on DynamoDB, changes
+    /// announced on EventBridge.
+    pub fn from_config(
+        config: &config::QueryConfig,
+        sdk: &SdkConfig,
+    ) -> Result<Self, reqwest::Error> {
+        Ok(Self::new(config, ports(config, sdk)?))
+    }
+}
+
+/// The production ports.
+pub fn ports(
     config: &config::QueryConfig,
-    client: aws_sdk_dynamodb::Client,
-) -> Result<WebhookApi, reqwest::Error> {
+    sdk: &SdkConfig,
+) -> Result<ports::Ports, reqwest::Error> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let policy = TargetPolicy {
         allow_private: config.allow_private_targets,
     };
-    Ok(WebhookApi {
+    let webhooks = WebhookApi {
         store: Arc::new(
-            DynamoWebhooks::new(client, config.table_name.clone())
+            DynamoWebhooks::new(dynamodb.clone(), &config.table_name)
                 .with_retention(chrono::Duration::days(config.webhook_retention_days)),
         ),
         sender: Arc::new(HttpSender::new(policy)?),
         policy,
-    })
-}
-
-/// The router for this configuration, table and bus.
-pub fn app(
-    config: &config::QueryConfig,
-    table: Arc<DynamoTable>,
-    sink: Arc<dyn EventSink>,
-    webhooks: WebhookApi,
-) -> axum::Router {
-    let anomalies = Arc::new(repo::DynamoAnomalies {
-        table,
+    };
+    let anomalies = Arc::new(aws::DynamoAnomalies {
+        table: Arc::new(DynamoTable::new(dynamodb, &config.table_name)),
         facet_read_limit: config.facet_read_limit,
     });
-    let auth = Auth::Claims {
-        names: config.claims.clone(),
-        source: claims::from_request_context,
-    };
-    let mut state = AppState::new(
-        anomalies.clone(),
-        anomalies,
-        sink,
-        auth,
-        CursorKey::new(&config.cursor_secret),
-    );
-    state.links = config.links.clone();
-    state.lookback = chrono::Duration::days(config.lookback_days);
-    router(state.with_webhooks(webhooks))
+    Ok(ports::Ports {
+        anomalies: anomalies.clone(),
+        requesters: anomalies,
+        bus: Arc::new(EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::new(sdk),
+            &config.bus_name,
+        )),
+        webhooks,
+    })
 }

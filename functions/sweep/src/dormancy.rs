@@ -5,13 +5,11 @@
 //! refreshes the record), and their request still raises `inactive_user`: the requester item
 //! has no TTL, so the last request time outlives the request history.
 
-use crate::ports::SweepTable;
-use crate::sweep::{Context, Summary, SweepError};
-use anomalies_core::publish::Publisher;
-use anomalies_core::store::dynamo::client::StoreError;
+use crate::handler::{Context, Summary, SweepError};
 use anomalies_core::store::dynamo::keys::{self, ItemKey};
 use anomalies_core::store::dynamo::records::SweepCheckpoint;
 use anomalies_core::store::dynamo::snapshot::{Condition, Item, WriteSet};
+use anomalies_core::store::StoreError;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// Requesters read and written together (one TransactWriteItems of at most 25, under 100).
@@ -25,8 +23,8 @@ fn last_day(at: DateTime<Utc>, inactivity: Duration) -> NaiveDate {
 }
 
 /// Mark dormant requesters as of `at`, within `budget` requesters.
-pub async fn sweep<T: SweepTable, P: Publisher>(
-    ctx: &Context<T, P>,
+pub async fn sweep(
+    ctx: &Context,
     at: DateTime<Utc>,
     mut budget: usize,
     summary: &mut Summary,
@@ -91,8 +89,8 @@ pub async fn sweep<T: SweepTable, P: Publisher>(
 
 /// Mark these requesters dormant where they still are inactive; a requester who changed
 /// meanwhile is left to the next read of its (new) day.
-async fn mark<T: SweepTable, P>(
-    ctx: &Context<T, P>,
+async fn mark(
+    ctx: &Context,
     requesters: &[String],
     partition: &str,
     cutoff: DateTime<Utc>,

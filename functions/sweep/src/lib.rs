@@ -1,9 +1,36 @@
 //! The sweep function: on a schedule, the windowed automation rule over the groups whose
-//! requests changed, on DynamoDB, bounded per run, resumable, and leased.
+//! requests changed ([`automation`]) and the inactivity sweep ([`dormancy`]), on DynamoDB,
+//! bounded per run, resumable, and leased. The handler ([`handler::handle`]) runs over the
+//! ports in [`ports`]; [`Context::from_config`] wires them to AWS ([`aws`]).
 
+pub mod automation;
+pub mod aws;
 pub mod config;
 pub mod dormancy;
 pub mod handler;
+pub mod message;
 pub mod ports;
-pub mod schedule;
-pub mod sweep;
+
+pub use handler::{handle, run, Context, HandlerError, Summary, SweepError};
+
+use anomalies_core::engine::DetectorError;
+use aws_config::SdkConfig;
+
+impl Context {
+    /// The production context: the configured rules on DynamoDB and EventBridge.
+    pub fn from_config(
+        config: &config::SweepConfig,
+        sdk: &SdkConfig,
+    ) -> Result<Self, DetectorError> {
+        let settings = &config.detection;
+        let (table, bus) = aws::connect(settings, sdk);
+        Ok(Self {
+            detector: settings.detector()?,
+            retention: settings.retention.clone(),
+            table,
+            bus,
+            max_groups_per_run: config.max_groups_per_run,
+            lease: chrono::Duration::seconds(config.lease_seconds),
+        })
+    }
+}

@@ -1,21 +1,29 @@
 //! The function's configuration, read once per cold start from environment variables. A
 //! missing or bad value fails the start with a message naming the variable.
 
-use anomalies_core::env::Env;
 pub use anomalies_core::env::EnvError as ConfigError;
+use anomalies_core::env::{Env, ANOMALIES_BUS_NAME, TABLE_NAME};
+use anomalies_webhooks::{WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_RETENTION_DAYS};
+
+/// The function's own queue: retries are sent here with a delay.
+pub const WEBHOOK_QUEUE_URL: &str = "WEBHOOK_QUEUE_URL";
+/// Where deliveries go after their last attempt.
+pub const WEBHOOK_DLQ_URL: &str = "WEBHOOK_DLQ_URL";
+/// Requests in flight at once within one batch.
+pub const WEBHOOK_CONCURRENCY: &str = "WEBHOOK_CONCURRENCY";
 
 /// Environment variables the webhooks function reads (the infrastructure test checks the
 /// template against these).
 pub const REQUIRED: [&str; 4] = [
-    "TABLE_NAME",
-    "ANOMALIES_BUS_NAME",
-    "WEBHOOK_QUEUE_URL",
-    "WEBHOOK_DLQ_URL",
+    TABLE_NAME,
+    ANOMALIES_BUS_NAME,
+    WEBHOOK_QUEUE_URL,
+    WEBHOOK_DLQ_URL,
 ];
 pub const OPTIONAL: [&str; 3] = [
-    "WEBHOOK_ALLOW_PRIVATE_TARGETS",
-    "WEBHOOK_RETENTION_DAYS",
-    "WEBHOOK_CONCURRENCY",
+    WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    WEBHOOK_RETENTION_DAYS,
+    WEBHOOK_CONCURRENCY,
 ];
 
 /// The IAM actions of the AWS calls this function makes (its own; the event source's polling
@@ -53,13 +61,13 @@ impl WebhooksConfig {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(get);
         Ok(Self {
-            table_name: env.required("TABLE_NAME")?,
-            bus_name: env.required("ANOMALIES_BUS_NAME")?,
-            queue_url: env.required("WEBHOOK_QUEUE_URL")?,
-            dlq_url: env.required("WEBHOOK_DLQ_URL")?,
-            allow_private_targets: env.flag("WEBHOOK_ALLOW_PRIVATE_TARGETS")?,
-            retention_days: env.positive("WEBHOOK_RETENTION_DAYS", 30)?,
-            concurrency: env.positive("WEBHOOK_CONCURRENCY", 64)?,
+            table_name: env.required(TABLE_NAME)?,
+            bus_name: env.required(ANOMALIES_BUS_NAME)?,
+            queue_url: env.required(WEBHOOK_QUEUE_URL)?,
+            dlq_url: env.required(WEBHOOK_DLQ_URL)?,
+            allow_private_targets: env.flag(WEBHOOK_ALLOW_PRIVATE_TARGETS)?,
+            retention_days: env.positive(WEBHOOK_RETENTION_DAYS, 30)?,
+            concurrency: env.positive(WEBHOOK_CONCURRENCY, 64)?,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! function's own retry messages.
 
 use anomalies_core::anomaly::Anomaly;
+use anomalies_core::bus::DetailType;
 use anomalies_webhooks::delivery::Delivery;
 use anomalies_webhooks::format::Envelope;
 use anomalies_webhooks::model::EventType;
@@ -70,7 +71,8 @@ pub fn parse(body: &str) -> Result<Job, BadMessage> {
         value
     };
     let event: BusEvent = serde_json::from_value(event_value).map_err(BadMessage::Unknown)?;
-    let Some(event_type) = EventType::from_detail_type(&event.detail_type) else {
+    let detail_type = DetailType::parse(&event.detail_type);
+    let Some(event_type) = detail_type.and_then(EventType::from_detail_type) else {
         return Ok(Job::Ignored);
     };
     let data: Anomaly = serde_json::from_value(event.detail)

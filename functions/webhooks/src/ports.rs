@@ -1,19 +1,28 @@
-//! What the function needs besides the webhook store, ledger and sender: a queue to delay
-//! retries on and to dead-letter failed deliveries to, and somewhere to announce failures.
+//! The narrow interfaces the handler runs over. The webhook store, the delivery ledger and
+//! the sender are the webhooks library's ([`WebhookStore`], [`DeliveryLedger`], [`Sender`]),
+//! the bus the core's ([`Bus`]: `Webhook Delivery Failed` goes there); this function adds
+//! the queue it delays retries on and dead-letters to ([`RetryQueue`]). Production:
+//! [`crate::aws`] and the libraries' DynamoDB and HTTP adapters; unit tests: fakes.
+
+pub use anomalies_core::bus::Bus;
+pub use anomalies_webhooks::send::Sender;
+pub use anomalies_webhooks::store::{DeliveryLedger, WebhookStore};
 
 use anomalies_core::domain::TenantId;
+use anomalies_core::errors::{chain, BoxError};
 use anomalies_webhooks::delivery::Delivery;
 use anomalies_webhooks::model::{EventType, WebhookId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Why a queue or bus call failed (the message is then redelivered).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{operation} failed: {message}")]
+/// Why a queue call failed (the message is then redelivered).
+#[derive(Debug, thiserror::Error)]
+#[error("{operation} failed: {}", chain(source.as_ref()))]
 pub struct OutletError {
     pub operation: &'static str,
-    pub message: String,
+    #[source]
+    pub source: BoxError,
 }
 
 /// A delivery that will not be attempted again: the detail of `Webhook Delivery Failed`.
@@ -47,12 +56,3 @@ pub trait RetryQueue: Send + Sync {
     async fn schedule(&self, delivery: &Delivery, delay_seconds: u32) -> Result<(), OutletError>;
     async fn dead_letter(&self, dead: &DeadLetter) -> Result<(), OutletError>;
 }
-
-/// Where `Webhook Delivery Failed` goes.
-#[async_trait]
-pub trait FailureEvents: Send + Sync {
-    async fn delivery_failed(&self, failure: &DeliveryFailed) -> Result<(), OutletError>;
-}
-
-/// The detail type of the failure event.
-pub const DELIVERY_FAILED: &str = "Webhook Delivery Failed";

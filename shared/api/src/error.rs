@@ -2,6 +2,9 @@
 //! `{"error": {"code", "message", "parameter"?}}` naming what was wrong.
 
 use crate::ports::RepoError;
+use anomalies_core::bus::BusError;
+use anomalies_core::errors::BoxError;
+use anomalies_core::store::StoreError;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -25,11 +28,11 @@ pub enum ApiError {
     #[error("the anomaly kept changing while this change was applied; try again")]
     Conflict,
     #[error("the change was stored but could not be announced: {0}")]
-    PublishFailed(String),
+    PublishFailed(#[source] BusError),
     #[error("the store is unavailable; try again: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] BoxError),
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] BoxError),
     #[error("this server does not accept events")]
     NotSupported,
 }
@@ -40,6 +43,11 @@ impl ApiError {
             parameter: parameter.into(),
             message: message.into(),
         }
+    }
+
+    /// A server-side failure (logged; answered 500).
+    pub fn internal(cause: impl Into<BoxError>) -> Self {
+        Self::Internal(cause.into())
     }
 
     fn status(&self) -> StatusCode {
@@ -72,13 +80,23 @@ impl ApiError {
     }
 }
 
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => Self::Conflict,
+            err if err.is_retryable() => Self::Unavailable(Box::new(err)),
+            err => Self::Internal(Box::new(err)),
+        }
+    }
+}
+
 impl From<RepoError> for ApiError {
     fn from(err: RepoError) -> Self {
         match err {
             RepoError::Triage(e) => Self::InvalidBody(e.to_string()),
-            RepoError::Conflict => Self::Conflict,
-            RepoError::Unavailable(m) => Self::Unavailable(m),
-            RepoError::Failed(m) => Self::Internal(m),
+            RepoError::Store(e) => e.into(),
+            RepoError::Read(e) if e.is_retryable() => Self::Unavailable(Box::new(e)),
+            RepoError::Read(e) => Self::Internal(Box::new(e)),
         }
     }
 }

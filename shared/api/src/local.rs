@@ -1,12 +1,16 @@
-//! The embedded store behind `anomalies serve` and the handler tests: the detector on the
-//! in-memory store, read through the same query engine as DynamoDB, and an event sink that
-//! keeps (and optionally prints) what would go to EventBridge.
+//! The embedded store behind `anomalies serve`, the tests and the benchmarks: the detector on
+//! the in-memory store, read through the same query engine as DynamoDB, and the one way to
+//! assemble the API on it ([`LocalStore::app_state`]).
 
+use crate::auth::Auth;
+use crate::cursor::CursorKey;
 use crate::ports::{
-    Anomalies, DormantUser, Edit, EventIntake, EventSink, IntakeReport, OutboundEvent, RepoError,
-    Requesters, UserPage, Versioned,
+    Anomalies, DormantUser, Edit, EventIntake, IntakeReport, RepoError, Requesters, UserPage,
+    Versioned,
 };
+use crate::routes::AppState;
 use anomalies_core::anomaly::Anomaly;
+use anomalies_core::bus::Bus;
 use anomalies_core::contract::parse_event;
 use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::engine::{Detector, Outcome, SweepScope};
@@ -15,7 +19,7 @@ use anomalies_core::store::dynamo::keys::sortable_time;
 use anomalies_core::store::{AnomalyStore, MemoryStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::sync::Mutex;
+use std::sync::Arc;
 use tokio::sync::RwLock;
 
 /// Most index items a facet request reads before answering with `truncated: true`.
@@ -53,6 +57,22 @@ impl LocalStore {
 
     pub async fn anomaly_count(&self) -> usize {
         self.inner.read().await.store.anomaly_count()
+    }
+
+    /// The API on this store: anomalies, requesters and (with `intake`) `POST /v1/events`
+    /// from it, changes announced on `bus`. Callers add links, lookback and webhooks.
+    pub fn app_state(
+        self: &Arc<Self>,
+        bus: Arc<dyn Bus>,
+        auth: Auth,
+        cursor_key: CursorKey,
+        intake: bool,
+    ) -> AppState {
+        let mut state = AppState::new(self.clone(), self.clone(), bus, auth, cursor_key);
+        if intake {
+            state.intake = Some(self.clone());
+        }
+        state
     }
 }
 
@@ -224,43 +244,5 @@ impl EventIntake for LocalStore {
             record(&mut report, &outcome);
         }
         report
-    }
-}
-
-/// Keeps every published event (and prints each as a JSON line when `echo`).
-#[derive(Debug, Default)]
-pub struct RecordingSink {
-    events: Mutex<Vec<OutboundEvent>>,
-    echo: bool,
-}
-
-impl RecordingSink {
-    pub fn new(echo: bool) -> Self {
-        Self {
-            events: Mutex::new(Vec::new()),
-            echo,
-        }
-    }
-
-    pub fn events(&self) -> Vec<OutboundEvent> {
-        self.events.lock().map(|e| e.clone()).unwrap_or_default()
-    }
-}
-
-#[async_trait]
-impl EventSink for RecordingSink {
-    async fn publish(&self, events: &[OutboundEvent]) -> Result<(), String> {
-        if self.echo {
-            for event in events {
-                let line = serde_json::json!({
-                    "published": event.detail_type,
-                    "resource": event.resource,
-                });
-                println!("{line}");
-            }
-        }
-        let mut kept = self.events.lock().map_err(|e| e.to_string())?;
-        kept.extend_from_slice(events);
-        Ok(())
     }
 }

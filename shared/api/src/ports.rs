@@ -1,10 +1,12 @@
-//! What the API needs from the outside: a store of anomalies, somewhere to announce changes,
-//! and (for `anomalies serve` only) a way to take in events. The query Lambda wires DynamoDB
-//! and EventBridge; `serve` and the tests wire the in-memory [`crate::local::LocalStore`].
+//! What the API needs from the outside: a store of anomalies and of requesters, the bus to
+//! announce changes on ([`anomalies_core::bus::Bus`]), and (for `anomalies serve` only) a way
+//! to take in events. The query Lambda wires DynamoDB and EventBridge; `serve` and the tests
+//! wire the in-memory [`crate::local::LocalStore`] and [`anomalies_core::bus::MemoryBus`].
 
 use anomalies_core::anomaly::Anomaly;
 use anomalies_core::domain::{AnomalyId, TenantId};
-use anomalies_core::query::{AnomalyFilter, Facets, Field, Page};
+use anomalies_core::query::{AnomalyFilter, Facets, Field, Page, ReadError};
+use anomalies_core::store::StoreError;
 use anomalies_core::triage::TriageError;
 use async_trait::async_trait;
 use serde::Serialize;
@@ -12,24 +14,13 @@ use serde::Serialize;
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
+    /// The change is not allowed for this anomaly.
     #[error(transparent)]
     Triage(#[from] TriageError),
-    #[error("the anomaly changed concurrently")]
-    Conflict,
-    #[error("{0}")]
-    Unavailable(String),
-    #[error("{0}")]
-    Failed(String),
-}
-
-impl From<anomalies_core::query::ReadError> for RepoError {
-    fn from(err: anomalies_core::query::ReadError) -> Self {
-        if err.retryable {
-            Self::Unavailable(err.to_string())
-        } else {
-            Self::Failed(err.to_string())
-        }
-    }
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Read(#[from] ReadError),
 }
 
 /// A change to an anomaly, applied to the stored record (may run more than once when a
@@ -111,24 +102,6 @@ pub trait Requesters: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<UserPage, RepoError>;
-}
-
-/// An event for the anomalies bus.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutboundEvent {
-    pub detail_type: &'static str,
-    /// The anomaly id the event is about.
-    pub resource: String,
-    pub detail: serde_json::Value,
-}
-
-pub const ANOMALY_UPDATED: &str = "Anomaly Updated";
-pub const REVOKE_ACCESS_REQUESTED: &str = "Revoke Access Requested";
-
-/// Where changes are announced.
-#[async_trait]
-pub trait EventSink: Send + Sync {
-    async fn publish(&self, events: &[OutboundEvent]) -> Result<(), String>;
 }
 
 /// What a pushed body of events produced.

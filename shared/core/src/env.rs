@@ -1,6 +1,9 @@
 //! Reading a function's settings from environment variables (or any lookup, for tests): a
 //! missing or bad value is an error naming the variable, never echoing a secret's value.
 
+use crate::config::Config;
+use crate::engine::{Detector, DetectorError};
+use crate::store::dynamo::snapshot::Retention;
 use std::str::FromStr;
 
 /// Why a setting could not be read.
@@ -57,43 +60,63 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 }
 
-/// Variables read by [`detection_settings`].
-pub const DETECTION_VARIABLES: [&str; 4] = [
-    "DETECTION_CONFIG",
-    "EVENT_RETENTION_DAYS",
-    "HISTORY_RETENTION_DAYS",
-    "ANOMALY_RETENTION_DAYS",
-];
+/// The table every function that touches DynamoDB reads.
+pub const TABLE_NAME: &str = "TABLE_NAME";
+/// The anomalies bus every function that publishes writes to.
+pub const ANOMALIES_BUS_NAME: &str = "ANOMALIES_BUS_NAME";
+/// The detection rules, as JSON (see `config/default.toml` for the fields).
+pub const DETECTION_CONFIG: &str = "DETECTION_CONFIG";
+pub const EVENT_RETENTION_DAYS: &str = "EVENT_RETENTION_DAYS";
+pub const HISTORY_RETENTION_DAYS: &str = "HISTORY_RETENTION_DAYS";
+pub const ANOMALY_RETENTION_DAYS: &str = "ANOMALY_RETENTION_DAYS";
 
-/// The detection rules (`DETECTION_CONFIG`, JSON) and the table's retention, as the ingest and
-/// sweep functions both read them.
-pub fn detection_settings<F: Fn(&str) -> Option<String>>(
-    env: &Env<F>,
-) -> Result<
-    (
-        crate::config::Config,
-        crate::store::dynamo::snapshot::Retention,
-    ),
-    EnvError,
-> {
-    use crate::config::Config;
-    use crate::store::dynamo::snapshot::Retention;
-    let detection = match env.optional("DETECTION_CONFIG") {
-        None => Config::default(),
-        Some(json) => Config::from_json(&json).map_err(|reason| EnvError::Invalid {
-            name: "DETECTION_CONFIG",
-            reason,
-        })?,
-    };
-    let defaults = Retention::default();
-    let retention = Retention {
-        event_days: env.positive("EVENT_RETENTION_DAYS", defaults.event_days)?,
-        history_days: env.positive("HISTORY_RETENTION_DAYS", defaults.history_days)?,
-        anomaly_days: env.positive("ANOMALY_RETENTION_DAYS", defaults.anomaly_days)?,
-        window_hours: i64::from(detection.access_automation.window_hours),
-        rejection_days: i64::from(detection.approved_after_rejection.lookback_days) + 1,
-    };
-    Ok((detection, retention))
+/// What the ingest and sweep functions both read: the table, the anomalies bus, the rules
+/// and the table's retention.
+#[derive(Debug, Clone)]
+pub struct DetectionSettings {
+    pub table_name: String,
+    pub bus_name: String,
+    pub detection: Config,
+    pub retention: Retention,
+}
+
+impl DetectionSettings {
+    pub const REQUIRED: [&'static str; 2] = [TABLE_NAME, ANOMALIES_BUS_NAME];
+    pub const OPTIONAL: [&'static str; 4] = [
+        DETECTION_CONFIG,
+        EVENT_RETENTION_DAYS,
+        HISTORY_RETENTION_DAYS,
+        ANOMALY_RETENTION_DAYS,
+    ];
+
+    pub fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, EnvError> {
+        let detection = match env.optional(DETECTION_CONFIG) {
+            None => Config::default(),
+            Some(json) => Config::from_json(&json).map_err(|reason| EnvError::Invalid {
+                name: DETECTION_CONFIG,
+                reason,
+            })?,
+        };
+        let defaults = Retention::default();
+        let retention = Retention {
+            event_days: env.positive(EVENT_RETENTION_DAYS, defaults.event_days)?,
+            history_days: env.positive(HISTORY_RETENTION_DAYS, defaults.history_days)?,
+            anomaly_days: env.positive(ANOMALY_RETENTION_DAYS, defaults.anomaly_days)?,
+            window_hours: i64::from(detection.access_automation.window_hours),
+            rejection_days: i64::from(detection.approved_after_rejection.lookback_days) + 1,
+        };
+        Ok(Self {
+            table_name: env.required(TABLE_NAME)?,
+            bus_name: env.required(ANOMALIES_BUS_NAME)?,
+            detection,
+            retention,
+        })
+    }
+
+    /// The detector for these rules.
+    pub fn detector(&self) -> Result<Detector, DetectorError> {
+        Detector::new(self.detection.clone())
+    }
 }
 
 #[cfg(test)]

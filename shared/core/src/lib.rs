@@ -1,17 +1,18 @@
 //! Access Anomalies core: the v1 event contract, domain types, the four detection rules,
-//! configuration, storage traits with the embedded in-memory store, and the replay driver
-//! that the CLI and (later) the Lambda functions share.
+//! configuration, storage (the engine's traits, the embedded in-memory store, the single
+//! DynamoDB table), the query engine, triage, the bus contract, and the replay driver. The
+//! CLI, the API and every Lambda function build on it.
 
 pub mod anomaly;
+pub mod bus;
 pub mod config;
 pub mod contract;
 pub mod domain;
 pub mod engine;
 pub mod env;
+pub mod errors;
 pub mod generator;
 pub mod lines;
-#[cfg(feature = "eventbridge")]
-pub mod publish;
 pub mod query;
 pub mod replay;
 pub mod rules;

@@ -13,3 +13,10 @@ pub mod secret;
 pub mod send;
 pub mod store;
 pub mod target;
+
+/// Admit http and private webhook targets (development only): the environment variable the
+/// query and webhooks functions read.
+pub const WEBHOOK_ALLOW_PRIVATE_TARGETS: &str = "WEBHOOK_ALLOW_PRIVATE_TARGETS";
+/// How long delivery attempts and ledger entries are kept, in days: the environment variable
+/// the query and webhooks functions read.
+pub const WEBHOOK_RETENTION_DAYS: &str = "WEBHOOK_RETENTION_DAYS";

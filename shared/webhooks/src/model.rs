@@ -4,12 +4,17 @@
 
 use crate::format::Format;
 use crate::secret::{self, SigningSecrets};
-use anomalies_core::anomaly::{Anomaly, AnomalyType, Severity};
 use anomalies_core::domain::TenantId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+
+mod filters;
+#[cfg(test)]
+mod tests;
+
+pub use filters::{EventType, Filters, WEBHOOK_TEST};
 
 /// Longest webhook name.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -116,91 +121,6 @@ pub enum Auth {
     Bearer {
         token: String,
     },
-}
-
-/// Which events a webhook gets. Each empty list means "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Filters {
-    pub event_types: Vec<EventType>,
-    pub types: Vec<AnomalyType>,
-    pub severities: Vec<Severity>,
-    pub integrations: Vec<String>,
-}
-
-impl Filters {
-    /// Whether an event passes every filter.
-    pub fn matches(&self, event_type: EventType, anomaly: &Anomaly) -> bool {
-        let any_or = |empty: bool, hit: bool| empty || hit;
-        any_or(
-            self.event_types.is_empty(),
-            self.event_types.contains(&event_type),
-        ) && any_or(self.types.is_empty(), self.types.contains(&anomaly.kind))
-            && any_or(
-                self.severities.is_empty(),
-                self.severities.contains(&anomaly.severity),
-            )
-            && any_or(
-                self.integrations.is_empty(),
-                self.integrations
-                    .iter()
-                    .any(|i| i == anomaly.integration.id.as_str()),
-            )
-    }
-
-    fn validate(&self) -> Result<(), InvalidField> {
-        let lengths = [
-            ("filters.event_types", self.event_types.len()),
-            ("filters.types", self.types.len()),
-            ("filters.severities", self.severities.len()),
-            ("filters.integrations", self.integrations.len()),
-        ];
-        for (field, len) in lengths {
-            if len > MAX_FILTER_VALUES {
-                return Err(InvalidField::new(
-                    field,
-                    format!("at most {MAX_FILTER_VALUES} values"),
-                ));
-            }
-        }
-        if self.integrations.iter().any(|i| i.trim().is_empty()) {
-            return Err(InvalidField::new(
-                "filters.integrations",
-                "integration ids must not be empty",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// The events webhooks deliver (the `detail-type` on the bus), plus the test event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum EventType {
-    #[serde(rename = "Anomaly Detected")]
-    AnomalyDetected,
-    #[serde(rename = "Anomaly Updated")]
-    AnomalyUpdated,
-    #[serde(rename = "Webhook Test")]
-    WebhookTest,
-}
-
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AnomalyDetected => "Anomaly Detected",
-            Self::AnomalyUpdated => "Anomaly Updated",
-            Self::WebhookTest => "Webhook Test",
-        }
-    }
-
-    /// The event type of a bus `detail-type`, for the two anomaly events.
-    pub fn from_detail_type(detail_type: &str) -> Option<Self> {
-        match detail_type {
-            "Anomaly Detected" => Some(Self::AnomalyDetected),
-            "Anomaly Updated" => Some(Self::AnomalyUpdated),
-            _ => None,
-        }
-    }
 }
 
 /// A webhook as stored, secrets included.
@@ -444,184 +364,4 @@ pub struct WebhookView {
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use anomalies_core::sample::sample_anomaly;
-
-    fn input(json: serde_json::Value) -> WebhookInput {
-        serde_json::from_value(json).unwrap()
-    }
-
-    fn now() -> DateTime<Utc> {
-        "2026-11-24T10:00:00Z".parse().unwrap()
-    }
-
-    #[test]
-    fn a_webhook_is_created_with_defaults_and_a_secret() {
-        // Arrange
-        let body =
-            input(serde_json::json!({"name": "siem", "url": "https://siem.example.com/hook"}));
-
-        // Act
-        let webhook = Webhook::create(TenantId::default_tenant(), body, now()).unwrap();
-
-        // Assert
-        assert!(webhook.enabled);
-        assert_eq!(webhook.method, Method::Post);
-        assert_eq!(webhook.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
-        assert_eq!(webhook.format, Format::Json);
-        assert!(webhook.secrets.current().starts_with("whsec_"));
-        assert!(WebhookId::try_from(webhook.id.to_string()).is_ok());
-    }
-
-    #[test]
-    fn missing_name_or_url_is_named() {
-        let err = Webhook::create(
-            TenantId::default_tenant(),
-            input(serde_json::json!({"name": "x"})),
-            now(),
-        )
-        .unwrap_err();
-        assert_eq!(err.field, "url");
-        let err = Webhook::create(
-            TenantId::default_tenant(),
-            input(serde_json::json!({"url": "https://a.example"})),
-            now(),
-        )
-        .unwrap_err();
-        assert_eq!(err.field, "name");
-    }
-
-    #[test]
-    fn timeouts_above_thirty_seconds_are_refused() {
-        let err = Webhook::create(
-            TenantId::default_tenant(),
-            input(
-                serde_json::json!({"name": "x", "url": "https://a.example", "timeout_seconds": 31}),
-            ),
-            now(),
-        )
-        .unwrap_err();
-        assert_eq!(err.field, "timeout_seconds");
-    }
-
-    #[test]
-    fn reserved_and_malformed_headers_are_refused_by_name() {
-        for (name, value) in [
-            ("Webhook-Signature", "x"),
-            ("authorization", "Bearer x"),
-            ("Bad Name", "x"),
-            ("X-Ok", "line\nbreak"),
-        ] {
-            let err = Webhook::create(
-                TenantId::default_tenant(),
-                input(serde_json::json!({"name": "x", "url": "https://a.example", "headers": {name: value}})),
-                now(),
-            )
-            .unwrap_err();
-            assert_eq!(err.field, format!("headers.{name}"), "{name}");
-        }
-    }
-
-    #[test]
-    fn the_view_shows_no_secret_token_or_header_value() {
-        // Arrange
-        let webhook = Webhook::create(
-            TenantId::default_tenant(),
-            input(serde_json::json!({
-                "name": "x", "url": "https://a.example/hook",
-                "headers": {"X-Api-Key": "key-123"},
-                "auth": {"type": "bearer", "token": "tok-456"}
-            })),
-            now(),
-        )
-        .unwrap();
-
-        // Act
-        let shown = serde_json::to_string(&webhook.view()).unwrap();
-
-        // Assert
-        assert!(!shown.contains("key-123"));
-        assert!(!shown.contains("tok-456"));
-        assert!(!shown.contains(webhook.secrets.current()));
-        assert!(shown.contains("X-Api-Key"));
-    }
-
-    #[test]
-    fn a_patch_changes_only_the_fields_it_names() {
-        // Arrange
-        let mut webhook = Webhook::create(
-            TenantId::default_tenant(),
-            input(
-                serde_json::json!({"name": "x", "url": "https://a.example", "timeout_seconds": 9}),
-            ),
-            now(),
-        )
-        .unwrap();
-
-        // Act
-        webhook
-            .apply(input(serde_json::json!({"enabled": false})), now())
-            .unwrap();
-
-        // Assert
-        assert!(!webhook.enabled);
-        assert_eq!(webhook.timeout_seconds, 9);
-        assert_eq!(webhook.name, "x");
-    }
-
-    #[test]
-    fn filters_match_only_what_every_list_allows() {
-        // Arrange
-        let anomaly = sample_anomaly("alice", 0);
-        let other_severity = Severity::ALL
-            .into_iter()
-            .find(|s| *s != anomaly.severity)
-            .unwrap();
-        let matching = Filters {
-            types: vec![anomaly.kind],
-            severities: vec![anomaly.severity],
-            integrations: vec![anomaly.integration.id.to_string()],
-            event_types: vec![EventType::AnomalyDetected],
-        };
-        let wrong_severity = Filters {
-            severities: vec![other_severity],
-            ..matching.clone()
-        };
-
-        // Act / Assert
-        assert!(Filters::default().matches(EventType::AnomalyUpdated, &anomaly));
-        assert!(matching.matches(EventType::AnomalyDetected, &anomaly));
-        assert!(!matching.matches(EventType::AnomalyUpdated, &anomaly));
-        assert!(!wrong_severity.matches(EventType::AnomalyDetected, &anomaly));
-    }
-
-    #[test]
-    fn rotation_keeps_the_previous_secret_for_a_day() {
-        // Arrange
-        let mut webhook = Webhook::create(
-            TenantId::default_tenant(),
-            input(serde_json::json!({"name": "x", "url": "https://a.example"})),
-            now(),
-        )
-        .unwrap();
-        let first = webhook.secrets.current().to_owned();
-
-        // Act
-        let second = webhook.rotate_secret(now());
-
-        // Assert
-        assert_ne!(first, second);
-        assert_eq!(
-            webhook.secrets.valid_at(now() + Duration::hours(23)),
-            vec![second.as_str(), first.as_str()]
-        );
-        assert_eq!(
-            webhook.secrets.valid_at(now() + Duration::hours(25)),
-            vec![second.as_str()]
-        );
-    }
 }

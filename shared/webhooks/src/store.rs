@@ -15,16 +15,9 @@ use std::sync::Mutex;
 /// How long attempts and ledger entries are kept (the TTL).
 pub const DEFAULT_RETENTION_DAYS: i64 = 30;
 
-/// Why a store call failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    #[error("the webhook changed concurrently")]
-    Conflict,
-    #[error("the store is unavailable; retry: {0}")]
-    Unavailable(String),
-    #[error("the store failed: {0}")]
-    Failed(String),
-}
+/// Why a store call failed: the product's one store error (a conflict is a webhook or a
+/// ledger entry changed concurrently).
+pub use anomalies_core::store::StoreError;
 
 /// A stored webhook and the version that identifies this state of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,7 +159,7 @@ pub struct MemoryWebhooks {
 }
 
 fn poisoned<T>(_: T) -> StoreError {
-    StoreError::Failed("a lock was poisoned".into())
+    StoreError::failed("memory webhooks", "a lock was poisoned")
 }
 
 #[async_trait]
@@ -305,16 +298,19 @@ mod tests {
 
         // Act / Assert
         assert_eq!(
-            ledger.claim("d", t(0), lease).await,
-            Ok(Claim::Claimed { attempt: 1 })
+            ledger.claim("d", t(0), lease).await.unwrap(),
+            Claim::Claimed { attempt: 1 }
         );
-        assert_eq!(ledger.claim("d", t(10), lease).await, Ok(Claim::Busy));
+        assert_eq!(ledger.claim("d", t(10), lease).await.unwrap(), Claim::Busy);
         assert_eq!(
-            ledger.claim("d", t(61), lease).await,
-            Ok(Claim::Claimed { attempt: 2 })
+            ledger.claim("d", t(61), lease).await.unwrap(),
+            Claim::Claimed { attempt: 2 }
         );
         ledger.settle("d", 2, Settlement::Delivered).await.unwrap();
-        assert_eq!(ledger.claim("d", t(200), lease).await, Ok(Claim::Settled));
+        assert_eq!(
+            ledger.claim("d", t(200), lease).await.unwrap(),
+            Claim::Settled
+        );
     }
 
     #[tokio::test]
@@ -330,12 +326,12 @@ mod tests {
 
         // Act / Assert
         assert_eq!(
-            ledger.claim("d", t(50), lease).await,
-            Ok(Claim::NotDue { at: t(100) })
+            ledger.claim("d", t(50), lease).await.unwrap(),
+            Claim::NotDue { at: t(100) }
         );
         assert_eq!(
-            ledger.claim("d", t(100), lease).await,
-            Ok(Claim::Claimed { attempt: 2 })
+            ledger.claim("d", t(100), lease).await.unwrap(),
+            Claim::Claimed { attempt: 2 }
         );
     }
 
@@ -344,9 +340,9 @@ mod tests {
         let ledger = MemoryWebhooks::default();
         ledger.claim("d", t(0), Duration::seconds(1)).await.unwrap();
         ledger.claim("d", t(5), Duration::seconds(1)).await.unwrap();
-        assert_eq!(
+        assert!(matches!(
             ledger.settle("d", 1, Settlement::Delivered).await,
             Err(StoreError::Conflict)
-        );
+        ));
     }
 }

@@ -105,7 +105,7 @@ pub async fn facets(
 
 /// The details document: the record, its links.
 pub(super) fn details(state: &AppState, anomaly: &Anomaly) -> Result<Value, ApiError> {
-    let mut value = serde_json::to_value(anomaly).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut value = serde_json::to_value(anomaly).map_err(ApiError::internal)?;
     if let Value::Object(map) = &mut value {
         map.insert("links".into(), Value::Object(state.links.links(anomaly)));
         map.entry("history").or_insert_with(|| json!([]));

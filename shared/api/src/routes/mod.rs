@@ -13,7 +13,8 @@ use crate::auth::Auth;
 use crate::cursor::CursorKey;
 use crate::error::ApiError;
 use crate::links::LinkTemplates;
-use crate::ports::{Anomalies, EventIntake, EventSink, Requesters};
+use crate::ports::{Anomalies, EventIntake, Requesters};
+use anomalies_core::bus::Bus;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -34,7 +35,8 @@ pub const OPENAPI: &str = include_str!("../../openapi.json");
 pub struct AppState {
     pub anomalies: Arc<dyn Anomalies>,
     pub requesters: Arc<dyn Requesters>,
-    pub events: Arc<dyn EventSink>,
+    /// Where triage changes and revocation requests are announced.
+    pub bus: Arc<dyn Bus>,
     /// Set only by `anomalies serve`: enables `POST /v1/events`.
     pub intake: Option<Arc<dyn EventIntake>>,
     pub auth: Auth,
@@ -51,14 +53,14 @@ impl AppState {
     pub fn new(
         anomalies: Arc<dyn Anomalies>,
         requesters: Arc<dyn Requesters>,
-        events: Arc<dyn EventSink>,
+        bus: Arc<dyn Bus>,
         auth: Auth,
         cursor_key: CursorKey,
     ) -> Self {
         Self {
             anomalies,
             requesters,
-            events,
+            bus,
             intake: None,
             auth,
             cursor_key,

@@ -6,9 +6,11 @@ use super::anomalies::{anomaly_id, details};
 use super::body::{json, Body};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::ports::{OutboundEvent, Versioned, ANOMALY_UPDATED, REVOKE_ACCESS_REQUESTED};
+use crate::ports::Versioned;
 use crate::routes::AppState;
 use anomalies_core::anomaly::{Anomaly, TriageStatus};
+use anomalies_core::bus::{BusEvent, DetailType};
+use anomalies_core::engine::ChangeKind;
 use anomalies_core::triage::{request_revoke, RevokeRequest, TriageChange};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -37,12 +39,8 @@ struct RevokeBody {
     reason: Option<String>,
 }
 
-fn updated_event(anomaly: &Anomaly) -> Result<OutboundEvent, ApiError> {
-    Ok(OutboundEvent {
-        detail_type: ANOMALY_UPDATED,
-        resource: anomaly.id.to_string(),
-        detail: serde_json::to_value(anomaly).map_err(|e| ApiError::Internal(e.to_string()))?,
-    })
+fn updated_event(anomaly: &Anomaly) -> Result<BusEvent, ApiError> {
+    BusEvent::anomaly(ChangeKind::Updated, anomaly).map_err(ApiError::internal)
 }
 
 /// Announce, then record that the stored version was announced.
@@ -50,13 +48,12 @@ async fn announce(
     state: &AppState,
     principal: &Principal,
     stored: &Versioned,
-    events: Vec<OutboundEvent>,
+    events: Vec<BusEvent>,
 ) -> Result<(), ApiError> {
-    state
-        .events
-        .publish(&events)
-        .await
-        .map_err(ApiError::PublishFailed)?;
+    let results = state.bus.put(&events).await;
+    if let Some(Err(err)) = results.into_iter().find(Result::is_err) {
+        return Err(ApiError::PublishFailed(err));
+    }
     let id = &stored.anomaly.id;
     if let Err(err) = state
         .anomalies
@@ -135,17 +132,15 @@ pub async fn revoke(
         .into_inner()
         .ok()
         .flatten()
-        .ok_or_else(|| ApiError::Internal("revocation request was not built".into()))?;
-    let revoke_json =
-        serde_json::to_value(&revoke).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let events = vec![
-        OutboundEvent {
-            detail_type: REVOKE_ACCESS_REQUESTED,
-            resource: stored.anomaly.id.to_string(),
-            detail: revoke_json.clone(),
-        },
-        updated_event(&stored.anomaly)?,
-    ];
+        .ok_or_else(|| ApiError::internal("revocation request was not built"))?;
+    let requested = BusEvent::new(
+        DetailType::RevokeAccessRequested,
+        stored.anomaly.id.as_str(),
+        &revoke,
+    )
+    .map_err(ApiError::internal)?;
+    let revoke_json = requested.detail.clone();
+    let events = vec![requested, updated_event(&stored.anomaly)?];
     announce(&state, &principal, &stored, events).await?;
     Ok((
         StatusCode::ACCEPTED,

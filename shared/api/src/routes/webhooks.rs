@@ -14,7 +14,7 @@ use anomalies_webhooks::format::Envelope;
 use anomalies_webhooks::model::{EventType, InvalidField, Webhook, WebhookId, WebhookInput};
 use anomalies_webhooks::retry::Class;
 use anomalies_webhooks::send::Sender;
-use anomalies_webhooks::store::{Attempt, Outcome, StoreError, Stored, WebhookStore};
+use anomalies_webhooks::store::{Attempt, Outcome, Stored, WebhookStore};
 use anomalies_webhooks::target::TargetPolicy;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -32,16 +32,6 @@ pub struct WebhookApi {
     pub store: Arc<dyn WebhookStore>,
     pub sender: Arc<dyn Sender>,
     pub policy: TargetPolicy,
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict => Self::Conflict,
-            StoreError::Unavailable(m) => Self::Unavailable(m),
-            StoreError::Failed(m) => Self::Internal(m),
-        }
-    }
 }
 
 fn invalid(err: InvalidField) -> ApiError {
@@ -73,7 +63,7 @@ async fn check_target(api: &WebhookApi, url: &str) -> Result<(), ApiError> {
 }
 
 fn view(webhook: &Webhook) -> Result<Value, ApiError> {
-    serde_json::to_value(webhook.view()).map_err(|e| ApiError::Internal(e.to_string()))
+    serde_json::to_value(webhook.view()).map_err(ApiError::internal)
 }
 
 /// `POST /v1/webhooks`: 201 with the webhook and its signing secret (shown only now).

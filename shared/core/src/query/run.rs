@@ -16,14 +16,20 @@ use std::sync::Arc;
 /// follows its pages up to this count).
 pub const MAX_READ: usize = 1_000;
 
-/// A failed index read.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("reading index {index}: {message}")]
+/// A failed index read, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("reading index {index}: {source}")]
 pub struct ReadError {
     pub index: &'static str,
-    pub message: String,
+    #[source]
+    pub source: crate::store::StoreError,
+}
+
+impl ReadError {
     /// Throttling or a timeout: the caller may try again.
-    pub retryable: bool,
+    pub fn is_retryable(&self) -> bool {
+        self.source.is_retryable()
+    }
 }
 
 /// One range read: at most `limit` anomalies of `partition` with sort key in

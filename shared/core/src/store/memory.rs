@@ -335,8 +335,10 @@ impl IndexReader for MemoryStore {
         let Some(index) = self.index.as_ref() else {
             return Err(ReadError {
                 index: request.index.name(),
-                message: "the in-memory query index is not enabled".into(),
-                retryable: false,
+                source: crate::store::StoreError::failed(
+                    "read",
+                    "the in-memory query index is not enabled",
+                ),
             });
         };
         let key = (request.index, request.partition.to_owned());

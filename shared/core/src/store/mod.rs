@@ -4,8 +4,10 @@
 //! a bounded range: nothing here needs a scan.
 
 pub mod dynamo;
+pub mod error;
 mod memory;
 
+pub use error::StoreError;
 pub use memory::MemoryStore;
 
 use crate::anomaly::Anomaly;

@@ -1,25 +1,20 @@
 //! The query side of the table: index range reads for the query engine (one Query per read,
-//! following `LastEvaluatedKey` until the count asked for), single-anomaly reads, and
-//! version-checked replacement of an anomaly for triage.
+//! following `LastEvaluatedKey` until the count asked for), single-anomaly reads,
+//! version-checked replacement of an anomaly for triage, and the dormant-requester listing.
 
-use super::client::{classify, key_of, DynamoTable, StoreError};
+use super::client::{key_of, DynamoTable};
 use super::keys::{self, GSI_SK, VERSION};
-use super::records::AnomalyRecord;
+use super::records::{AnomalyRecord, RequesterRecord};
+use super::sweep_items::limit_of;
 use crate::anomaly::Anomaly;
 use crate::domain::{AnomalyId, TenantId};
 use crate::query::{IndexReader, ReadError, ReadRequest};
+use crate::store::error::classify;
+use crate::store::StoreError;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 use std::sync::Arc;
-
-fn read_error(index: &'static str, err: StoreError) -> ReadError {
-    ReadError {
-        index,
-        retryable: matches!(err, StoreError::Retryable(_)),
-        message: err.to_string(),
-    }
-}
 
 impl DynamoTable {
     /// One index range, newest first, at most `limit` items.
@@ -55,7 +50,10 @@ impl DynamoTable {
                     _ => String::new(),
                 };
                 let record: AnomalyRecord =
-                    from_item(item).map_err(|source| StoreError::Corrupt { pk, source })?;
+                    from_item(item).map_err(|source| StoreError::Corrupt {
+                        pk,
+                        source: Box::new(source),
+                    })?;
                 out.push(Arc::new(record.anomaly));
             }
             start = page.last_evaluated_key;
@@ -89,7 +87,7 @@ impl DynamoTable {
         };
         let record = from_item(item).map_err(|source| StoreError::Corrupt {
             pk: keys::anomaly_pk(tenant, id),
-            source,
+            source: Box::new(source),
         })?;
         Ok(Some(record))
     }
@@ -101,7 +99,7 @@ impl DynamoTable {
         expected: u64,
     ) -> Result<(), StoreError> {
         self.count();
-        let item = to_item(record).map_err(StoreError::Encode)?;
+        let item = to_item(record).map_err(|e| StoreError::Encode(Box::new(e)))?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -114,6 +112,54 @@ impl DynamoTable {
             .map_err(|e| classify("PutItem", e))?;
         Ok(())
     }
+
+    /// A tenant's dormant requesters (`gsi8`), by last request time, after the sort key
+    /// `after`: at most `limit`, and whether more follow.
+    pub async fn dormant_requesters(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<RequesterRecord>, bool), StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            self.count();
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI8)
+                .expression_attribute_names("#pk", keys::GSI8_PK)
+                .expression_attribute_values(":pk", AttributeValue::S(keys::dormant_pk(tenant)))
+                .limit(limit_of(limit + 1 - out.len()))
+                .set_exclusive_start_key(start);
+            query = match after {
+                Some(after) => query
+                    .key_condition_expression("#pk = :pk AND #sk > :after")
+                    .expression_attribute_names("#sk", keys::GSI8_SK)
+                    .expression_attribute_values(":after", AttributeValue::S(after.into())),
+                None => query.key_condition_expression("#pk = :pk"),
+            };
+            let page = query.send().await.map_err(|e| classify("Query", e))?;
+            for item in page.items.unwrap_or_default() {
+                let record: RequesterRecord =
+                    from_item(item).map_err(|source| StoreError::Corrupt {
+                        pk: keys::dormant_pk(tenant),
+                        source: Box::new(source),
+                    })?;
+                out.push(record);
+            }
+            start = page.last_evaluated_key;
+            if out.len() > limit {
+                out.truncate(limit);
+                return Ok((out, true));
+            }
+            if start.is_none() {
+                return Ok((out, false));
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -122,6 +168,6 @@ impl IndexReader for DynamoTable {
         let index = request.index.name();
         self.read_index(request)
             .await
-            .map_err(|e| read_error(index, e))
+            .map_err(|source| ReadError { index, source })
     }
 }

@@ -1,13 +1,15 @@
-//! The DynamoDB client side of the store: read a batch's items with BatchGetItem, apply one
-//! event's writes with one TransactWriteItems, mark anomalies published. SDK errors are
-//! mapped to what they mean for the caller: a failed condition is a conflict (someone else
-//! changed the item: retry the event later), throttling that outlasts the SDK's own retries
-//! is retryable, anything else is a failure.
+//! The table on DynamoDB, as detection uses it ([`Table`]): read a batch's items with
+//! BatchGetItem, apply one event's writes with one TransactWriteItems, mark anomalies
+//! published with a version-conditional UpdateItem. SDK errors mean what
+//! [`crate::store::error::classify`] says.
 
 use super::keys::{self, ItemKey, PK, PUBLISHED, SK, VERSION};
 use super::snapshot::{Condition, Item, WriteSet};
+use super::table::Table;
 use crate::domain::{AnomalyId, TenantId};
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use crate::store::error::{classify, TRANSACT_LIMIT};
+use crate::store::StoreError;
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
@@ -17,77 +19,10 @@ use std::time::Duration;
 
 /// BatchGetItem takes at most 100 keys per request.
 pub const BATCH_GET_LIMIT: usize = 100;
-/// TransactWriteItems takes at most 100 items; one event writes at most 8.
-pub const TRANSACT_LIMIT: usize = 100;
 /// Rounds of retrying unprocessed keys before giving up.
 const UNPROCESSED_ROUNDS: u32 = 5;
 
 type Attributes = HashMap<String, AttributeValue>;
-
-/// Why a read or write failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("a condition failed: an item changed since it was read")]
-    Conflict,
-    #[error("DynamoDB is throttling or busy; retry later: {0}")]
-    Retryable(String),
-    #[error("DynamoDB {operation} failed: {message}")]
-    Failed {
-        operation: &'static str,
-        message: String,
-    },
-    #[error("item {pk} does not match its record type: {source}")]
-    Corrupt {
-        pk: String,
-        #[source]
-        source: serde_dynamo::Error,
-    },
-    #[error("cannot encode an item: {0}")]
-    Encode(#[source] serde_dynamo::Error),
-    #[error("a write set of {0} items is over the TransactWriteItems limit of {TRANSACT_LIMIT}")]
-    TooManyItems(usize),
-}
-
-/// What an SDK error means for the caller (shared by every DynamoDB store).
-pub fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
-    operation: &'static str,
-    err: SdkError<E>,
-) -> StoreError {
-    let code = err.code().unwrap_or_default().to_owned();
-    let message = err
-        .message()
-        .map_or_else(|| format!("{err:?}"), str::to_owned);
-    let reasons = message.to_ascii_lowercase();
-    if code == "TransactionCanceledException" && reasons.contains("conditionalcheckfailed") {
-        return StoreError::Conflict;
-    }
-    if code == "ConditionalCheckFailedException" {
-        return StoreError::Conflict;
-    }
-    let retryable = [
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-        "InternalServerError",
-        "ServiceUnavailable",
-    ];
-    if retryable.contains(&code.as_str())
-        || (code == "TransactionCanceledException"
-            && (reasons.contains("throttling") || reasons.contains("transactionconflict")))
-        || matches!(
-            err,
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)
-        )
-    {
-        return StoreError::Retryable(format!("{operation}: {code} {message}"));
-    }
-    StoreError::Failed {
-        operation,
-        message: format!("{code} {message}"),
-    }
-}
 
 /// The table, with a count of the requests made (for the per-invocation summary).
 pub struct DynamoTable {
@@ -105,28 +40,8 @@ impl DynamoTable {
         }
     }
 
-    /// DynamoDB requests made so far.
-    pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
-    }
-
     pub(super) fn count(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Read the items with these keys (missing ones are skipped).
-    pub async fn load(&self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError> {
-        let mut unique: Vec<&ItemKey> = keys.iter().collect();
-        unique.sort_unstable();
-        unique.dedup();
-        let mut items = Vec::new();
-        for chunk in unique.chunks(BATCH_GET_LIMIT) {
-            let keys: Vec<Attributes> = chunk.iter().map(|key| key_of(&key.pk, key.sk)).collect();
-            for raw in self.batch_get(keys).await? {
-                items.push(decode(raw)?);
-            }
-        }
-        Ok(items)
     }
 
     async fn batch_get(&self, mut keys: Vec<Attributes>) -> Result<Vec<Attributes>, StoreError> {
@@ -144,7 +59,7 @@ impl DynamoTable {
                 .build()
                 .map_err(|e| StoreError::Failed {
                     operation: "BatchGetItem",
-                    message: e.to_string(),
+                    source: Box::new(e),
                 })?;
             self.count();
             let output = self
@@ -166,15 +81,51 @@ impl DynamoTable {
         if keys.is_empty() {
             Ok(found)
         } else {
-            Err(StoreError::Retryable(format!(
-                "BatchGetItem left {} keys unprocessed",
-                keys.len()
-            )))
+            Err(StoreError::retryable(
+                "BatchGetItem",
+                format!("{} keys left unprocessed", keys.len()),
+            ))
         }
     }
 
-    /// Apply one event's writes atomically.
-    pub async fn apply(&self, writes: &WriteSet) -> Result<(), StoreError> {
+    fn put(&self, item: &Item, condition: Condition) -> Result<TransactWriteItem, StoreError> {
+        let attributes = encode(item)?;
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(attributes));
+        put = match condition {
+            Condition::Absent => put.condition_expression(format!("attribute_not_exists({PK})")),
+            Condition::Version(v) => put
+                .condition_expression("#version = :version")
+                .expression_attribute_names("#version", VERSION)
+                .expression_attribute_values(":version", AttributeValue::N(v.to_string())),
+            Condition::None => put,
+        };
+        let put = put.build().map_err(|e| StoreError::Failed {
+            operation: "TransactWriteItems",
+            source: Box::new(e),
+        })?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+#[async_trait]
+impl Table for DynamoTable {
+    async fn load(&self, keys: &[ItemKey]) -> Result<Vec<Item>, StoreError> {
+        let mut unique: Vec<&ItemKey> = keys.iter().collect();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut items = Vec::new();
+        for chunk in unique.chunks(BATCH_GET_LIMIT) {
+            let keys: Vec<Attributes> = chunk.iter().map(|key| key_of(&key.pk, key.sk)).collect();
+            for raw in self.batch_get(keys).await? {
+                items.push(decode(raw)?);
+            }
+        }
+        Ok(items)
+    }
+
+    async fn apply(&self, writes: &WriteSet) -> Result<(), StoreError> {
         if writes.puts.is_empty() {
             return Ok(());
         }
@@ -196,29 +147,7 @@ impl DynamoTable {
         Ok(())
     }
 
-    fn put(&self, item: &Item, condition: Condition) -> Result<TransactWriteItem, StoreError> {
-        let attributes = encode(item)?;
-        let mut put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(attributes));
-        put = match condition {
-            Condition::Absent => put.condition_expression(format!("attribute_not_exists({PK})")),
-            Condition::Version(v) => put
-                .condition_expression("#version = :version")
-                .expression_attribute_names("#version", VERSION)
-                .expression_attribute_values(":version", AttributeValue::N(v.to_string())),
-            Condition::None => put,
-        };
-        let put = put.build().map_err(|e| StoreError::Failed {
-            operation: "TransactWriteItems",
-            message: e.to_string(),
-        })?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-
-    /// Record that these anomalies (at these versions) reached EventBridge. A newer version
-    /// is left alone: it has its own publication to make.
-    pub async fn mark_published(
+    async fn mark_published(
         &self,
         anomalies: &[(TenantId, AnomalyId, u64)],
     ) -> Result<(), StoreError> {
@@ -247,6 +176,10 @@ impl DynamoTable {
         }
         Ok(())
     }
+
+    fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
 }
 
 async fn tokio_sleep(duration: Duration) {
@@ -269,7 +202,8 @@ pub(super) fn key_of(pk: &str, sk: &str) -> Attributes {
     ])
 }
 
-fn encode(item: &Item) -> Result<Attributes, StoreError> {
+/// An item as DynamoDB attributes.
+pub fn encode(item: &Item) -> Result<Attributes, StoreError> {
     let encoded = match item {
         Item::Marker(r) => to_item(r),
         Item::Request(r) => to_item(r),
@@ -278,7 +212,7 @@ fn encode(item: &Item) -> Result<Attributes, StoreError> {
         Item::Bucket(r) => to_item(r),
         Item::Anomaly(r) => to_item(r.as_ref()),
     };
-    encoded.map_err(StoreError::Encode)
+    encoded.map_err(|e| StoreError::Encode(Box::new(e)))
 }
 
 fn decode(raw: Attributes) -> Result<Item, StoreError> {
@@ -290,9 +224,9 @@ fn decode(raw: Attributes) -> Result<Item, StoreError> {
         Some(AttributeValue::S(sk)) => sk.clone(),
         _ => String::new(),
     };
-    let corrupt = |source| StoreError::Corrupt {
+    let corrupt = |source: serde_dynamo::Error| StoreError::Corrupt {
         pk: pk.clone(),
-        source,
+        source: Box::new(source),
     };
     Ok(match sk.as_str() {
         keys::SK_EVENT => Item::Marker(from_item(raw).map_err(corrupt)?),

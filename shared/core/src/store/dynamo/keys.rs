@@ -52,7 +52,16 @@ pub const SWEEP_PK: &str = "SWEEP";
 pub const SK_SWEEP_STATE: &str = "S";
 pub const SK_SWEEP_LEASE: &str = "L";
 pub const LEASE_OWNER: &str = "owner";
+/// When a lease ends: the sweep's lease item (epoch seconds) and a webhook delivery's ledger
+/// entry (epoch milliseconds).
 pub const LEASE_UNTIL: &str = "lease_until";
+
+/// A webhook delivery's ledger entry (`DLV#{delivery}`, sort key `S`): attempts made, its
+/// state, and when a scheduled retry is due.
+pub const SK_LEDGER: &str = "S";
+pub const LEDGER_ATTEMPTS: &str = "attempts";
+pub const LEDGER_STATE: &str = "state";
+pub const LEDGER_NEXT_AT: &str = "next_at";
 
 /// Shards per time bucket of the automation index, so one busy bucket is not one hot
 /// partition.
@@ -101,6 +110,29 @@ pub fn group_pk(key: &GroupKey) -> String {
 
 pub fn anomaly_pk(tenant: &TenantId, anomaly: &AnomalyId) -> String {
     format!("T#{tenant}#A#{anomaly}")
+}
+
+/// A tenant's webhooks (sort key: the webhook id).
+pub fn webhooks_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#WEBHOOKS")
+}
+
+/// A webhook's delivery attempts (sort key: [`attempt_sk`]).
+pub fn attempts_pk(tenant: &TenantId, webhook: &str) -> String {
+    format!("T#{tenant}#WH#{webhook}")
+}
+
+/// An attempt's sort key: newest-first order is descending order of this key.
+pub fn attempt_sk(attempted_at: DateTime<Utc>, delivery: &str, attempt: u32) -> String {
+    format!(
+        "{}#{delivery}#{attempt:04}",
+        attempted_at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    )
+}
+
+/// A delivery's ledger entry.
+pub fn ledger_pk(delivery: &str) -> String {
+    format!("DLV#{delivery}")
 }
 
 /// The 15-minute bucket a time falls in (its start, epoch seconds).
@@ -230,6 +262,8 @@ mod tests {
             requester_pk(&t, &UserId::try_from("u1").unwrap()),
             group_pk(&key),
             anomaly_pk(&t, &AnomalyId::try_from("anm_1").unwrap()),
+            webhooks_pk(&t),
+            attempts_pk(&t, "wh_1"),
         ] {
             assert!(pk.starts_with("T#acme#"), "{pk}");
         }

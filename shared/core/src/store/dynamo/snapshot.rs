@@ -69,6 +69,31 @@ pub enum Item {
     Anomaly(Box<AnomalyRecord>),
 }
 
+impl Item {
+    /// The item's table key (partition key, sort key).
+    pub fn key(&self) -> (&str, &str) {
+        match self {
+            Item::Marker(r) => (&r.pk, &r.sk),
+            Item::Request(r) => (&r.pk, &r.sk),
+            Item::Requester(r) => (&r.pk, &r.sk),
+            Item::Group(r) => (&r.pk, &r.sk),
+            Item::Bucket(r) => (&r.pk, &r.sk),
+            Item::Anomaly(r) => (&r.pk, &r.sk),
+        }
+    }
+
+    /// The version a conditional write checks (markers and index entries have none).
+    pub fn version(&self) -> Option<u64> {
+        match self {
+            Item::Request(r) => Some(r.version),
+            Item::Requester(r) => Some(r.version),
+            Item::Group(r) => Some(r.version),
+            Item::Anomaly(r) => Some(r.version),
+            Item::Marker(_) | Item::Bucket(_) => None,
+        }
+    }
+}
+
 /// Everything one event changes, to apply atomically.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WriteSet {

@@ -1,20 +1,21 @@
-//! One sweep run: under a lease, evaluate the automation rule at T for the groups that may
-//! have changed since the last completed sweep — those indexed in the time buckets entering
-//! the window (from one interval before the last sweep, so requests that arrived a few minutes
-//! late are counted) and leaving it — a chunk at a time, checkpointing after each chunk and
-//! stopping after `max_groups_per_run` groups. A run cut short (timeout, budget) leaves a
+//! The automation sweep of one run (under the lease [`crate::handler::run`] holds): evaluate
+//! the automation rule at T for the groups that may have changed since the last completed
+//! sweep — those indexed in the time buckets entering the window (from one interval before
+//! the last sweep, so requests that arrived a few minutes late are counted) and leaving it —
+//! a chunk at a time, checkpointing after each chunk and stopping after
+//! `max_groups_per_run` groups. A run cut short (timeout, budget) leaves a
 //! checkpoint that the next run finishes first. Groups whose window did not change need no
 //! evaluation: the rule would find what the previous sweep found.
 
-use crate::ports::SweepTable;
+use crate::handler::{Context, Summary, SweepError};
+use anomalies_core::bus::{self, Publication};
+use anomalies_core::domain::AnomalyId;
 use anomalies_core::engine::{ChangeKind, Detector, SweepScope};
-use anomalies_core::publish::{Publication, Publisher};
-use anomalies_core::store::dynamo::client::StoreError;
 use anomalies_core::store::dynamo::keys::{self, ItemKey};
 use anomalies_core::store::dynamo::records::SweepCheckpoint;
-use anomalies_core::store::dynamo::snapshot::{Item, Retention, Snapshot};
-use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use anomalies_core::store::dynamo::snapshot::{Item, Snapshot};
+use anomalies_core::store::StoreError;
+use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
 /// Groups evaluated together: one BatchGetItem of groups, one of their anomalies, one
@@ -22,43 +23,6 @@ use std::collections::HashSet;
 pub const GROUP_CHUNK: usize = 25;
 /// Attempts at a chunk whose write met a concurrent change (ingest updating a group).
 const CHUNK_ATTEMPTS: u32 = 4;
-
-pub struct Context<T, P> {
-    pub detector: Detector,
-    pub retention: Retention,
-    pub table: T,
-    pub publisher: P,
-    pub max_groups_per_run: usize,
-    pub lease: Duration,
-}
-
-/// What a run did (logged as one JSON line, returned to the invoker).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Summary {
-    pub at: Option<DateTime<Utc>>,
-    /// Sweep times completed by this run (an earlier unfinished one comes first).
-    pub completed: Vec<DateTime<Utc>>,
-    /// False when the run stopped at its budget with work left (checkpointed).
-    pub complete: bool,
-    /// Why the run did nothing, if it did nothing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
-    pub partitions_read: usize,
-    pub groups: usize,
-    pub detected: usize,
-    pub updated: usize,
-    pub republished: usize,
-    pub publish_failed: usize,
-    /// Requesters marked dormant.
-    pub dormant: usize,
-    pub dynamodb_requests: u64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SweepError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// The time-bucket partitions to read to sweep at `at`, the last completed sweep being
 /// `last` (none: this is the first).
@@ -85,41 +49,10 @@ pub fn partitions(
     out
 }
 
-/// Run a sweep at `at` as `owner`. `now` is the wall clock (for the lease).
-pub async fn run<T: SweepTable, P: Publisher>(
-    ctx: &Context<T, P>,
-    at: DateTime<Utc>,
-    owner: &str,
-    now: DateTime<Utc>,
-) -> Result<Summary, SweepError> {
-    let before = ctx.table.requests();
-    let mut summary = Summary {
-        at: Some(at),
-        ..Summary::default()
-    };
-    if !ctx.table.acquire_lease(owner, now, now + ctx.lease).await? {
-        summary.skipped = Some("another sweep holds the lease".into());
-        summary.dynamodb_requests = ctx.table.requests() - before;
-        return Ok(summary);
-    }
-    let mut result = sweep_until(ctx, at, &mut summary).await;
-    if let Ok(budget) = result {
-        if summary.complete {
-            result = crate::dormancy::sweep(ctx, at, budget, &mut summary)
-                .await
-                .map(|()| 0);
-        }
-    }
-    let released = ctx.table.release_lease(owner).await;
-    result?;
-    released?;
-    summary.dynamodb_requests = ctx.table.requests() - before;
-    Ok(summary)
-}
-
-/// The automation sweep up to `at`; returns the budget left.
-async fn sweep_until<T: SweepTable, P: Publisher>(
-    ctx: &Context<T, P>,
+/// The automation sweep up to `at` (an unfinished earlier one first); returns the budget
+/// left.
+pub async fn sweep(
+    ctx: &Context,
     at: DateTime<Utc>,
     summary: &mut Summary,
 ) -> Result<usize, SweepError> {
@@ -193,8 +126,8 @@ async fn sweep_until<T: SweepTable, P: Publisher>(
 
 /// Evaluate these groups at `at`: load them and their automation anomalies, run the rule,
 /// write what changed (retrying on a concurrent change), announce it.
-async fn evaluate<T: SweepTable, P: Publisher>(
-    ctx: &Context<T, P>,
+async fn evaluate(
+    ctx: &Context,
     group_pks: &[String],
     at: DateTime<Utc>,
     summary: &mut Summary,
@@ -258,10 +191,7 @@ async fn evaluate<T: SweepTable, P: Publisher>(
 }
 
 /// A snapshot of these groups and their latest automation anomalies.
-async fn load<T: SweepTable, P>(
-    ctx: &Context<T, P>,
-    keys: &[ItemKey],
-) -> Result<(Snapshot, Vec<anomalies_core::domain::AnomalyId>), StoreError> {
+async fn load(ctx: &Context, keys: &[ItemKey]) -> Result<(Snapshot, Vec<AnomalyId>), StoreError> {
     let mut snapshot = Snapshot::new(ctx.retention.clone());
     let groups = ctx.table.load(keys).await?;
     let mut anomaly_ids = Vec::new();
@@ -286,15 +216,11 @@ async fn load<T: SweepTable, P>(
     Ok((snapshot, anomaly_ids))
 }
 
-async fn announce<T: SweepTable, P: Publisher>(
-    ctx: &Context<T, P>,
-    publications: Vec<Publication>,
-    summary: &mut Summary,
-) {
+async fn announce(ctx: &Context, publications: Vec<Publication>, summary: &mut Summary) {
     if publications.is_empty() {
         return;
     }
-    let accepted = ctx.publisher.publish(&publications).await;
+    let accepted = bus::announce(&*ctx.bus, &publications).await;
     let mut published = Vec::new();
     for (publication, ok) in publications.iter().zip(accepted) {
         let a = &publication.anomaly;

@@ -1,20 +1,22 @@
-//! The sweep's side of the table: groups listed in a time-bucket partition (paged), the
-//! sweep's progress item (version-checked), and a lease item with an expiry so two runs never
-//! sweep at once.
+//! The table on DynamoDB, as the sweep uses it ([`SweepTable`]): groups listed in a
+//! time-bucket partition and requesters in an activity-day partition (paged), the sweep's
+//! progress item (version-checked), and a lease item with an expiry so two runs never sweep
+//! at once.
 
-use super::client::{classify, key_of, DynamoTable, StoreError};
+use super::client::{key_of, DynamoTable};
 use super::keys::{self, LEASE_OWNER, LEASE_UNTIL, PK, SK, VERSION};
-use super::records::{RequesterRecord, SweepStateRecord};
+use super::records::SweepStateRecord;
+use super::table::{KeyPage, SweepTable};
+use crate::store::error::classify;
+use crate::store::StoreError;
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 /// One page of a key-only listing: the values of `attribute`, and the last one when the
 /// partition has more.
-fn key_page(
-    page: aws_sdk_dynamodb::operation::query::QueryOutput,
-    attribute: &str,
-) -> (Vec<String>, Option<String>) {
+fn key_page(page: aws_sdk_dynamodb::operation::query::QueryOutput, attribute: &str) -> KeyPage {
     let values: Vec<String> = page
         .items
         .unwrap_or_default()
@@ -28,19 +30,18 @@ fn key_page(
     (values, next)
 }
 
-fn limit_of(limit: usize) -> i32 {
+pub(super) fn limit_of(limit: usize) -> i32 {
     i32::try_from(limit).unwrap_or(i32::MAX)
 }
 
-impl DynamoTable {
-    /// Up to `limit` group partition keys indexed in `partition`, after `after`; and the last
-    /// one returned when more may follow.
-    pub async fn bucket_groups(
+#[async_trait]
+impl SweepTable for DynamoTable {
+    async fn bucket_groups(
         &self,
         partition: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+    ) -> Result<KeyPage, StoreError> {
         self.count();
         let page = self
             .client
@@ -59,14 +60,12 @@ impl DynamoTable {
         Ok(key_page(page, SK))
     }
 
-    /// Up to `limit` requester partition keys in one activity-day partition (`gsi7`), after
-    /// `after`; and the last one returned when more may follow.
-    pub async fn activity_requesters(
+    async fn activity_requesters(
         &self,
         partition: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+    ) -> Result<KeyPage, StoreError> {
         self.count();
         let start = after.map(|a| {
             let mut key = key_of(a, keys::SK_REQUESTER);
@@ -91,56 +90,7 @@ impl DynamoTable {
         Ok(key_page(page, PK))
     }
 
-    /// A tenant's dormant requesters (`gsi8`), by last request time, after the sort key
-    /// `after`: at most `limit`, and whether more follow.
-    pub async fn dormant_requesters(
-        &self,
-        tenant: &crate::domain::TenantId,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<(Vec<RequesterRecord>, bool), StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            self.count();
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI8)
-                .expression_attribute_names("#pk", keys::GSI8_PK)
-                .expression_attribute_values(":pk", AttributeValue::S(keys::dormant_pk(tenant)))
-                .limit(limit_of(limit + 1 - out.len()))
-                .set_exclusive_start_key(start);
-            query = match after {
-                Some(after) => query
-                    .key_condition_expression("#pk = :pk AND #sk > :after")
-                    .expression_attribute_names("#sk", keys::GSI8_SK)
-                    .expression_attribute_values(":after", AttributeValue::S(after.into())),
-                None => query.key_condition_expression("#pk = :pk"),
-            };
-            let page = query.send().await.map_err(|e| classify("Query", e))?;
-            for item in page.items.unwrap_or_default() {
-                let record: RequesterRecord =
-                    from_item(item).map_err(|source| StoreError::Corrupt {
-                        pk: keys::dormant_pk(tenant),
-                        source,
-                    })?;
-                out.push(record);
-            }
-            start = page.last_evaluated_key;
-            if out.len() > limit {
-                out.truncate(limit);
-                return Ok((out, true));
-            }
-            if start.is_none() {
-                return Ok((out, false));
-            }
-        }
-    }
-
-    /// The sweep's progress (strongly consistent); the default when none is stored yet.
-    pub async fn sweep_state(&self) -> Result<SweepStateRecord, StoreError> {
+    async fn state(&self) -> Result<SweepStateRecord, StoreError> {
         self.count();
         let output = self
             .client
@@ -154,19 +104,17 @@ impl DynamoTable {
         match output.item {
             Some(item) => from_item(item).map_err(|source| StoreError::Corrupt {
                 pk: keys::SWEEP_PK.into(),
-                source,
+                source: Box::new(source),
             }),
             None => Ok(SweepStateRecord::default()),
         }
     }
 
-    /// Store the progress if nobody changed it since `state.version` was read; the stored
-    /// version becomes `state.version + 1` (also set on `state`).
-    pub async fn save_sweep_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError> {
+    async fn save_state(&self, state: &mut SweepStateRecord) -> Result<(), StoreError> {
         self.count();
         let expected = state.version;
         state.version += 1;
-        let item = to_item(&*state).map_err(StoreError::Encode)?;
+        let item = to_item(&*state).map_err(|e| StoreError::Encode(Box::new(e)))?;
         let mut put = self
             .client
             .put_item()
@@ -187,9 +135,7 @@ impl DynamoTable {
         result.map(|_| ())
     }
 
-    /// Take the lease for `owner` until `until`, unless another owner holds an unexpired one.
-    /// False when it is held.
-    pub async fn acquire_lease(
+    async fn acquire_lease(
         &self,
         owner: &str,
         now: DateTime<Utc>,
@@ -222,8 +168,7 @@ impl DynamoTable {
         }
     }
 
-    /// Give the lease back (only if `owner` still holds it).
-    pub async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
+    async fn release_lease(&self, owner: &str) -> Result<(), StoreError> {
         self.count();
         let result = self
             .client

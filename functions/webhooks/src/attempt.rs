@@ -4,37 +4,26 @@
 //! scheduled again (a delayed retry message first, so a crash between the two steps leaves a
 //! retry rather than a lost delivery).
 
-use crate::outlets::MAX_DELAY_SECONDS;
-use crate::ports::{DeadLetter, DeliveryFailed, FailureEvents, OutletError, RetryQueue};
+use crate::aws::MAX_DELAY_SECONDS;
+use crate::handler::Context;
+use crate::ports::{DeadLetter, DeliveryFailed, OutletError};
+use anomalies_core::bus::{BusError, BusEvent, DetailType};
 use anomalies_webhooks::delivery::{request, Delivery};
 use anomalies_webhooks::model::Webhook;
-use anomalies_webhooks::retry::{Class, RetryPolicy};
-use anomalies_webhooks::send::{Answer, Sender};
-use anomalies_webhooks::store::{
-    Attempt, Claim, DeliveryLedger, Outcome, Settlement, StoreError, WebhookStore,
-};
+use anomalies_webhooks::retry::Class;
+use anomalies_webhooks::send::Answer;
+use anomalies_webhooks::store::{Attempt, Claim, Outcome, Settlement, StoreError};
 use chrono::{DateTime, Duration, Utc};
-use std::sync::Arc;
-
-/// Everything a delivery needs.
-pub struct Context {
-    pub store: Arc<dyn WebhookStore>,
-    pub ledger: Arc<dyn DeliveryLedger>,
-    pub sender: Arc<dyn Sender>,
-    pub queue: Arc<dyn RetryQueue>,
-    pub failures: Arc<dyn FailureEvents>,
-    pub retry: RetryPolicy,
-    /// Requests in flight at once within a batch.
-    pub concurrency: usize,
-}
 
 /// Why a delivery could not be brought to a settled state (its message is redelivered).
 #[derive(Debug, thiserror::Error)]
-pub enum ProcessError {
+pub enum AttemptError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Outlet(#[from] OutletError),
+    #[error("cannot announce the failed delivery: {0}")]
+    Bus(#[from] BusError),
 }
 
 /// What one call did.
@@ -59,7 +48,7 @@ pub async fn attempt(
     webhook: &Webhook,
     delivery: &Delivery,
     is_retry: bool,
-) -> Result<Done, ProcessError> {
+) -> Result<Done, AttemptError> {
     let now = Utc::now();
     let lease = Duration::seconds(i64::from(webhook.timeout_seconds) + LEASE_MARGIN_SECONDS);
     let attempt = match ctx.ledger.claim(&delivery.id, now, lease).await? {
@@ -153,7 +142,7 @@ async fn fail(
     delivery: &Delivery,
     attempt: u32,
     answer: &Answer,
-) -> Result<(), OutletError> {
+) -> Result<(), AttemptError> {
     let failure = DeliveryFailed {
         delivery_id: delivery.id.clone(),
         tenant_id: delivery.tenant_id.clone(),
@@ -173,7 +162,14 @@ async fn fail(
             delivery: delivery.clone(),
         })
         .await?;
-    ctx.failures.delivery_failed(&failure).await?;
+    let event = BusEvent::new(
+        DetailType::WebhookDeliveryFailed,
+        failure.anomaly_id.as_str(),
+        &failure,
+    )?;
+    if let Some(Err(err)) = ctx.bus.put(&[event]).await.into_iter().next() {
+        return Err(err.into());
+    }
     tracing::warn!(delivery = %delivery.id, webhook = %webhook.id, attempts = attempt, error = %failure.error, "delivery failed for good");
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The sweep time T: the `time` of the EventBridge scheduled event (so a retried invocation
+//! What arrives: a scheduled event, whose time is the sweep time T: the `time` of the EventBridge scheduled event (so a retried invocation
 //! sweeps the same T), or of a hand-made `{"time": "..."}`; the clock when there is none.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,5 @@
-//! Verified JWT claims from the API Gateway HTTP API request context (lambda_http puts the
+//! What arrives: API Gateway HTTP API (v2) requests, which lambda_http turns into HTTP
+//! requests; from each, the JWT authorizer's verified claims (lambda_http puts the request
 //! context in the request's extensions). A request that did not pass the JWT authorizer has
 //! none, and the API answers 401.
 

@@ -1,6 +1,8 @@
-//! The API's store on DynamoDB: index reads through the shared query engine, strongly
-//! consistent single reads, and triage as read → edit → version-checked put, retried when a
-//! concurrent writer (another API call, or the ingest/sweep functions) got there first.
+//! The AWS side of the API's ports: anomalies and requesters on DynamoDB — index reads
+//! through the shared query engine, strongly consistent single reads, and triage as read →
+//! edit → version-checked put, retried when a concurrent writer (another API call, or the
+//! ingest/sweep functions) got there first. (The bus and webhook-store adapters are the
+//! libraries'.)
 
 use anomalies_api::ports::{
     Anomalies, DormantUser, Edit, RepoError, Requesters, UserPage, Versioned,
@@ -8,7 +10,8 @@ use anomalies_api::ports::{
 use anomalies_core::anomaly::Anomaly;
 use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::query::{self, AnomalyFilter, Facets, Field, Page};
-use anomalies_core::store::dynamo::client::{DynamoTable, StoreError};
+use anomalies_core::store::dynamo::{DynamoTable, Table};
+use anomalies_core::store::StoreError;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -18,14 +21,6 @@ const MODIFY_ATTEMPTS: u32 = 4;
 pub struct DynamoAnomalies {
     pub table: Arc<DynamoTable>,
     pub facet_read_limit: u64,
-}
-
-fn repo_error(err: StoreError) -> RepoError {
-    match err {
-        StoreError::Conflict => RepoError::Conflict,
-        StoreError::Retryable(m) => RepoError::Unavailable(m),
-        other => RepoError::Failed(other.to_string()),
-    }
 }
 
 #[async_trait]
@@ -54,7 +49,7 @@ impl Anomalies for DynamoAnomalies {
     }
 
     async fn get(&self, tenant: &TenantId, id: &AnomalyId) -> Result<Option<Anomaly>, RepoError> {
-        let record = self.table.anomaly(tenant, id).await.map_err(repo_error)?;
+        let record = self.table.anomaly(tenant, id).await?;
         Ok(record.map(|r| r.anomaly))
     }
 
@@ -65,7 +60,7 @@ impl Anomalies for DynamoAnomalies {
         edit: &Edit<'_>,
     ) -> Result<Option<Versioned>, RepoError> {
         for _ in 0..MODIFY_ATTEMPTS {
-            let Some(mut record) = self.table.anomaly(tenant, id).await.map_err(repo_error)? else {
+            let Some(mut record) = self.table.anomaly(tenant, id).await? else {
                 return Ok(None);
             };
             let mut anomaly = record.anomaly.clone();
@@ -82,10 +77,10 @@ impl Anomalies for DynamoAnomalies {
                     }))
                 }
                 Err(StoreError::Conflict) => continue,
-                Err(other) => return Err(repo_error(other)),
+                Err(other) => return Err(other.into()),
             }
         }
-        Err(RepoError::Conflict)
+        Err(StoreError::Conflict.into())
     }
 
     async fn mark_published(
@@ -98,7 +93,7 @@ impl Anomalies for DynamoAnomalies {
         self.table
             .mark_published(&anomalies)
             .await
-            .map_err(repo_error)
+            .map_err(RepoError::from)
     }
 }
 
@@ -110,11 +105,7 @@ impl Requesters for DynamoAnomalies {
         after: Option<&str>,
         limit: usize,
     ) -> Result<UserPage, RepoError> {
-        let (records, more) = self
-            .table
-            .dormant_requesters(tenant, after, limit)
-            .await
-            .map_err(repo_error)?;
+        let (records, more) = self.table.dormant_requesters(tenant, after, limit).await?;
         let next = if more {
             records.last().and_then(|r| r.gsi8sk.clone())
         } else {

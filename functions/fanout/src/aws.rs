@@ -1,20 +1,14 @@
-//! The anomalies topic: PublishBatch in chunks of its limit of 10 entries, string message
-//! attributes, and per-entry results.
+//! The AWS side of the port: the anomalies topic on SNS — PublishBatch in chunks of its limit
+//! of 10 entries, string message attributes, and per-entry results.
 
 use crate::message::TopicMessage;
+use crate::ports::Topic;
 use async_trait::async_trait;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use aws_sdk_sns::Client;
 
 /// PublishBatch takes at most 10 entries per request.
 pub const PUBLISH_BATCH_LIMIT: usize = 10;
-
-/// Where topic messages go.
-#[async_trait]
-pub trait Topic: Send + Sync {
-    /// Publish each message; the result says, for each, whether it was accepted.
-    async fn publish(&self, messages: &[TopicMessage]) -> Vec<bool>;
-}
 
 pub struct SnsTopic {
     client: Client,
