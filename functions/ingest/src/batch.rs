@@ -19,6 +19,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+#[cfg(test)]
+mod tests;
+
 /// Counts for the one summary line per invocation.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {

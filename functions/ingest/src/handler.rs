@@ -89,3 +89,53 @@ fn log_summary(summary: &Summary) {
         "ingest summary"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anomalies_core::bus::MemoryBus;
+    use anomalies_core::config::Config;
+    use anomalies_core::store::dynamo::memory_table::MemoryTable;
+    use lambda_runtime::Context as Invocation;
+
+    fn context(bus: Arc<MemoryBus>) -> Context {
+        Context {
+            detector: Detector::new(Config::default()).unwrap(),
+            retention: Retention::default(),
+            table: Arc::new(MemoryTable::new()),
+            bus,
+        }
+    }
+
+    fn eventbridge() -> Value {
+        serde_json::from_str(include_str!(
+            "../../../events/lambda/ingest-eventbridge.json"
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_direct_invocation_that_was_not_processed_is_a_retryable_error() {
+        // Arrange: the sample raises an anomaly, and the bus refuses it.
+        let bus = Arc::new(MemoryBus::default());
+        bus.set_refusing(true);
+        let ctx = context(bus.clone());
+        // Act
+        let failed = handle(&ctx, LambdaEvent::new(eventbridge(), Invocation::default())).await;
+        bus.set_refusing(false);
+        let retried = handle(&ctx, LambdaEvent::new(eventbridge(), Invocation::default())).await;
+        // Assert
+        let diagnostic = Diagnostic::from(failed.unwrap_err());
+        assert_eq!(diagnostic.error_type, "Retryable");
+        assert!(retried.unwrap().batch_item_failures.is_empty());
+        assert_eq!(bus.events().len(), 1, "announced once, by the retry");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_payload_is_an_error_retrying_cannot_fix() {
+        let ctx = context(Arc::new(MemoryBus::default()));
+        let event = LambdaEvent::new(serde_json::json!({"hello": 1}), Invocation::default());
+        let err = handle(&ctx, event).await.unwrap_err();
+        assert_eq!(Diagnostic::from(err).error_type, "InvalidPayload");
+    }
+}

@@ -12,6 +12,9 @@ use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 
+#[cfg(test)]
+mod tests;
+
 /// What a run needs besides its time.
 pub struct Context {
     pub detector: Detector,

@@ -322,3 +322,79 @@ impl SweepTable for MemoryTable {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::dynamo::records::BucketRecord;
+
+    fn bucket(pk: &str, group: &str) -> Item {
+        Item::Bucket(BucketRecord {
+            pk: pk.into(),
+            sk: group.into(),
+            expires_at: 0,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_write_set_applies_whole_or_not_at_all() {
+        // Arrange: an item that exists, so a second `Absent` put of it must fail.
+        let table = MemoryTable::new();
+        let first = WriteSet {
+            puts: vec![(bucket("B#1#0", "g1"), Condition::Absent)],
+        };
+        table.apply(&first).await.unwrap();
+        let both = WriteSet {
+            puts: vec![
+                (bucket("B#1#0", "g2"), Condition::Absent),
+                (bucket("B#1#0", "g1"), Condition::Absent),
+            ],
+        };
+        // Act
+        let result = table.apply(&both).await;
+        // Assert: a conflict, and g2 was not written either.
+        assert!(matches!(result, Err(StoreError::Conflict)));
+        assert_eq!(table.items().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn listings_page_like_a_query_with_a_limit() {
+        // Arrange
+        let table = MemoryTable::new();
+        table.put(["g1", "g2", "g3"].map(|g| bucket("B#1#0", g)));
+        table.put([bucket("B#1#1", "other")]);
+        // Act
+        let (first, next) = table.bucket_groups("B#1#0", None, 2).await.unwrap();
+        let (rest, end) = table
+            .bucket_groups("B#1#0", next.as_deref(), 2)
+            .await
+            .unwrap();
+        // Assert
+        assert_eq!(
+            (first, next.as_deref()),
+            (vec!["g1".into(), "g2".into()], Some("g2"))
+        );
+        assert_eq!((rest, end), (vec!["g3".to_owned()], None));
+    }
+
+    #[tokio::test]
+    async fn progress_is_version_checked_and_the_lease_expires() {
+        let table = MemoryTable::new();
+        let t = |s: i64| DateTime::<Utc>::from_timestamp(1_800_000_000 + s, 0).unwrap();
+        // Progress: a stale copy cannot overwrite a newer one.
+        let mut state = table.state().await.unwrap();
+        let mut stale = state.clone();
+        table.save_state(&mut state).await.unwrap();
+        assert!(matches!(
+            table.save_state(&mut stale).await,
+            Err(StoreError::Conflict)
+        ));
+        assert_eq!(table.stored_state().unwrap().version, 1);
+        // Lease: held until it expires, then anyone may take it.
+        assert!(table.acquire_lease("a", t(0), t(60)).await.unwrap());
+        assert!(!table.acquire_lease("b", t(30), t(90)).await.unwrap());
+        assert!(table.acquire_lease("b", t(61), t(120)).await.unwrap());
+        table.release_lease("a").await.unwrap();
+        assert!(!table.acquire_lease("c", t(62), t(90)).await.unwrap());
+    }
+}

@@ -1,0 +1,197 @@
+//! One batch on the in-memory table and bus: what is stored and announced, and how
+//! redelivery recovers from a refused announcement, a conflicting write and a cut-off run
+//! without duplicates.
+
+use super::*;
+use anomalies_core::bus::{DetailType, MemoryBus};
+use anomalies_core::config::Config;
+use anomalies_core::contract::parse_event;
+use anomalies_core::engine::Detector;
+use anomalies_core::store::dynamo::memory_table::MemoryTable;
+use anomalies_core::store::dynamo::snapshot::Retention;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+const DEMO: &str = include_str!("../../../../events/demo-stream.jsonl");
+
+struct Setup {
+    ctx: Context,
+    table: Arc<MemoryTable>,
+    bus: Arc<MemoryBus>,
+}
+
+fn setup() -> Setup {
+    let table = Arc::new(MemoryTable::new());
+    let bus = Arc::new(MemoryBus::default());
+    let ctx = Context {
+        detector: Detector::new(Config::default()).unwrap(),
+        retention: Retention::default(),
+        table: table.clone(),
+        bus: bus.clone(),
+    };
+    Setup { ctx, table, bus }
+}
+
+/// The demo stream's events as SQS messages (id `m{line}`).
+fn demo() -> Vec<Incoming> {
+    DEMO.lines()
+        .enumerate()
+        .map(|(i, line)| Incoming {
+            id: format!("m{i}"),
+            event: parse_event(line.as_bytes()).map_err(crate::message::BadMessage::Contract),
+        })
+        .collect()
+}
+
+fn at_end() -> DateTime<Utc> {
+    "2026-06-01T00:00:00Z".parse().unwrap()
+}
+
+/// The demo message with this id, again (as SQS redelivers it).
+fn again(id: &str) -> Incoming {
+    let line: usize = id[1..].parse().unwrap();
+    let text = DEMO.lines().nth(line).unwrap();
+    Incoming {
+        id: id.to_owned(),
+        event: parse_event(text.as_bytes()).map_err(crate::message::BadMessage::Contract),
+    }
+}
+
+/// What a delivery did: the messages that failed at first, and those still failing after
+/// the retries.
+#[derive(Debug, Default, PartialEq)]
+struct Delivered {
+    first_failures: Vec<String>,
+    still_failing: Vec<String>,
+}
+
+/// Deliver `messages` in batches of 10 (as SQS does); a batch's failed messages come back
+/// (up to `retries` times) before the next batch, as SQS redelivers them minutes later.
+async fn deliver(ctx: &Context, mut messages: Vec<Incoming>, retries: usize) -> Delivered {
+    let mut out = Delivered::default();
+    while !messages.is_empty() {
+        let rest = messages.split_off(messages.len().min(10));
+        let mut failed = process(ctx, std::mem::replace(&mut messages, rest), at_end())
+            .await
+            .failed;
+        out.first_failures.extend(failed.iter().cloned());
+        for _ in 0..retries {
+            if failed.is_empty() {
+                break;
+            }
+            let batch = failed.iter().map(|id| again(id)).collect();
+            failed = process(ctx, batch, at_end()).await.failed;
+        }
+        out.still_failing.extend(failed);
+    }
+    out
+}
+
+fn announced(bus: &MemoryBus) -> Vec<(DetailType, String)> {
+    bus.events()
+        .into_iter()
+        .map(|e| (e.detail_type, e.resource))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_stream_is_stored_and_announced_once_even_when_delivered_twice() {
+    // Arrange
+    let s = setup();
+    // Act
+    let first = deliver(&s.ctx, demo(), 0).await;
+    let second = deliver(&s.ctx, demo(), 0).await;
+    // Assert
+    assert_eq!(
+        (first, second),
+        (Delivered::default(), Delivered::default())
+    );
+    let stored = s.table.anomalies();
+    let kinds: BTreeSet<&str> = stored.iter().map(|a| a.anomaly.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from([
+            "approved_after_rejection",
+            "high_risk_access",
+            "inactive_user"
+        ])
+    );
+    assert!(stored.iter().all(|a| a.published && a.version == 1));
+    let events = announced(&s.bus);
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(events
+        .iter()
+        .all(|(d, _)| *d == DetailType::AnomalyDetected));
+}
+
+#[tokio::test]
+async fn a_bad_message_is_rejected_alone() {
+    // Arrange: the second message is not an event.
+    let s = setup();
+    let mut messages: Vec<Incoming> = demo().into_iter().take(3).collect();
+    messages[1].event = parse_event(b"{oops").map_err(crate::message::BadMessage::Contract);
+    // Act
+    let outcome = process(&s.ctx, messages, at_end()).await;
+    // Assert
+    assert_eq!(outcome.failed, ["m1"]);
+    assert_eq!((outcome.summary.rejected, outcome.summary.events), (1, 2));
+}
+
+#[tokio::test]
+async fn anomalies_stored_while_the_bus_refused_are_announced_once_on_redelivery() {
+    // Arrange: the bus is down for the first delivery (a crash after the write, before the
+    // announcement, leaves the same state).
+    let s = setup();
+    s.bus.set_refusing(true);
+    let first = deliver(&s.ctx, demo(), 0).await;
+    assert_eq!(
+        first.first_failures.len(),
+        3,
+        "each message whose anomaly was not announced fails"
+    );
+    assert!(s.table.anomalies().iter().all(|a| !a.published));
+    // Act: the bus is back; SQS redelivers everything.
+    s.bus.set_refusing(false);
+    let second = deliver(&s.ctx, demo(), 0).await;
+    // Assert
+    assert_eq!(second, Delivered::default());
+    assert!(s.table.anomalies().iter().all(|a| a.published));
+    let ids: BTreeSet<String> = announced(&s.bus).into_iter().map(|(_, r)| r).collect();
+    assert_eq!((announced(&s.bus).len(), ids.len()), (3, 3));
+}
+
+#[tokio::test]
+async fn a_conflicting_write_fails_its_message_and_redelivery_loses_nothing() {
+    // Arrange: the first write meets a concurrent writer.
+    let s = setup();
+    s.table.conflict_next_writes(1);
+    // Act
+    let delivered = deliver(&s.ctx, demo(), 2).await;
+    // Assert: the message (and the later ones on the same items) came back, then passed,
+    // and the table holds what a clean run leaves.
+    assert_eq!(delivered.first_failures[0], "m0", "{delivered:?}");
+    assert!(delivered.still_failing.is_empty(), "{delivered:?}");
+    let clean = setup();
+    deliver(&clean.ctx, demo(), 0).await;
+    let items = |t: &MemoryTable| -> Vec<Item> { t.items() };
+    assert_eq!(items(&s.table), items(&clean.table));
+    assert_eq!(announced(&s.bus), announced(&clean.bus));
+}
+
+#[tokio::test]
+async fn a_run_cut_off_midway_and_redelivered_whole_ends_like_a_clean_run() {
+    // Arrange: the function dies after 40 writes (every later write fails).
+    let s = setup();
+    s.table.fail_writes_after(40);
+    let cut = deliver(&s.ctx, demo(), 0).await;
+    assert!(!cut.first_failures.is_empty());
+    // Act: the function is back; every message comes again (a killed Lambda reports none).
+    s.table.fail_writes_after(usize::MAX);
+    let redelivered = deliver(&s.ctx, demo(), 0).await;
+    // Assert
+    assert_eq!(redelivered, Delivered::default());
+    let stored = s.table.anomalies();
+    assert_eq!(stored.len(), 3);
+    assert!(stored.iter().all(|a| a.published));
+    assert_eq!(announced(&s.bus).len(), 3, "each anomaly announced once");
+}
