@@ -260,22 +260,12 @@ pub async fn put_items(
     table: &str,
     items: &[anomalies_core::store::dynamo::snapshot::Item],
 ) {
-    use anomalies_core::store::dynamo::snapshot::Item;
     use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-    use serde_dynamo::aws_sdk_dynamodb_1::to_item;
     for chunk in items.chunks(BATCH_WRITE_LIMIT) {
         let mut requests: Vec<WriteRequest> = chunk
             .iter()
             .map(|item| {
-                let attributes = match item {
-                    Item::Marker(r) => to_item(r),
-                    Item::Request(r) => to_item(r),
-                    Item::Requester(r) => to_item(r),
-                    Item::Group(r) => to_item(r),
-                    Item::Bucket(r) => to_item(r),
-                    Item::Anomaly(r) => to_item(r.as_ref()),
-                }
-                .unwrap();
+                let attributes = anomalies_core::store::dynamo::client::encode(item).unwrap();
                 let put = PutRequest::builder()
                     .set_item(Some(attributes))
                     .build()

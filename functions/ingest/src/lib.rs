@@ -14,18 +14,16 @@ pub use handler::{handle, Context, HandlerError};
 
 use anomalies_core::engine::DetectorError;
 use aws_config::SdkConfig;
+use config::IngestConfig;
 
 impl Context {
     /// The production context: the configured rules on DynamoDB and EventBridge.
-    pub fn from_config(
-        config: &config::IngestConfig,
-        sdk: &SdkConfig,
-    ) -> Result<Self, DetectorError> {
-        let settings = &config.detection;
-        let (table, bus) = aws::connect(settings, sdk);
+    pub fn from_config(config: &IngestConfig, sdk: &SdkConfig) -> Result<Self, DetectorError> {
+        let (detector, retention) = config.detection.rules()?;
+        let (table, bus) = aws::connect(&config.detection, sdk);
         Ok(Self {
-            detector: settings.detector()?,
-            retention: settings.retention.clone(),
+            detector,
+            retention,
             table,
             bus,
         })

@@ -2,17 +2,12 @@
 
 use ingest_function::config::IngestConfig;
 use ingest_function::{handle, Context};
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use serde_json::Value;
+use lambda_runtime::{run, service_fn, Error};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     anomalies_core::telemetry::init();
     let config = IngestConfig::from_env()?;
     let context = Context::from_config(&config, &aws_config::load_from_env().await)?;
-    let context = &context;
-    run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(context, event).await
-    }))
-    .await
+    run(service_fn(|event| handle(&context, event))).await
 }

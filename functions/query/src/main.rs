@@ -1,6 +1,6 @@
 //! Wiring only: configuration, tracing, clients, and the HTTP runtime loop.
 
-use lambda_http::{run, service_fn, Error, Request};
+use lambda_http::{run, service_fn, Error};
 use query_function::config::QueryConfig;
 use query_function::{handle, Context};
 
@@ -9,9 +9,5 @@ async fn main() -> Result<(), Error> {
     anomalies_core::telemetry::init();
     let config = QueryConfig::from_env()?;
     let context = Context::from_config(&config, &aws_config::load_from_env().await)?;
-    let context = &context;
-    run(service_fn(move |request: Request| async move {
-        handle(context, request).await
-    }))
-    .await
+    run(service_fn(|request| handle(&context, request))).await
 }

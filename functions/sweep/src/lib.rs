@@ -15,22 +15,23 @@ pub use handler::{handle, run, Context, HandlerError, Summary, SweepError};
 
 use anomalies_core::engine::DetectorError;
 use aws_config::SdkConfig;
+use config::SweepConfig;
 
 impl Context {
-    /// The production context: the configured rules on DynamoDB and EventBridge.
-    pub fn from_config(
-        config: &config::SweepConfig,
-        sdk: &SdkConfig,
-    ) -> Result<Self, DetectorError> {
-        let settings = &config.detection;
-        let (table, bus) = aws::connect(settings, sdk);
+    /// The production context: the configured rules, budget and lease on DynamoDB and
+    /// EventBridge.
+    pub fn from_config(config: &SweepConfig, sdk: &SdkConfig) -> Result<Self, DetectorError> {
+        let (detector, retention) = config.detection.rules()?;
+        let (table, bus) = aws::connect(&config.detection, sdk);
+        let max_groups_per_run = config.max_groups_per_run;
+        let lease = chrono::Duration::seconds(config.lease_seconds);
         Ok(Self {
-            detector: settings.detector()?,
-            retention: settings.retention.clone(),
+            detector,
+            retention,
             table,
             bus,
-            max_groups_per_run: config.max_groups_per_run,
-            lease: chrono::Duration::seconds(config.lease_seconds),
+            max_groups_per_run,
+            lease,
         })
     }
 }

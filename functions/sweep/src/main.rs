@@ -1,7 +1,6 @@
 //! Wiring only: configuration, tracing, clients, and the runtime loop.
 
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use serde_json::Value;
+use lambda_runtime::{run, service_fn, Error};
 use sweep_function::config::SweepConfig;
 use sweep_function::{handle, Context};
 
@@ -10,9 +9,5 @@ async fn main() -> Result<(), Error> {
     anomalies_core::telemetry::init();
     let config = SweepConfig::from_env()?;
     let context = Context::from_config(&config, &aws_config::load_from_env().await)?;
-    let context = &context;
-    run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(context, event).await
-    }))
-    .await
+    run(service_fn(|event| handle(&context, event))).await
 }

@@ -113,9 +113,12 @@ impl DetectionSettings {
         })
     }
 
-    /// The detector for these rules.
-    pub fn detector(&self) -> Result<Detector, DetectorError> {
-        Detector::new(self.detection.clone())
+    /// The detector for these rules, and the retention its writes get.
+    pub fn rules(&self) -> Result<(Detector, Retention), DetectorError> {
+        Ok((
+            Detector::new(self.detection.clone())?,
+            self.retention.clone(),
+        ))
     }
 }
 
