@@ -11,6 +11,7 @@ use crate::engine::ChangeKind;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The `source` of every event this product publishes.
@@ -152,33 +153,29 @@ pub struct Publication {
 
 /// Announce anomaly changes; for each, whether the bus accepted it.
 pub async fn announce(bus: &dyn Bus, publications: &[Publication]) -> Vec<bool> {
-    let events: Vec<Result<BusEvent, BusError>> = publications
-        .iter()
-        .map(|p| BusEvent::anomaly(p.kind, &p.anomaly))
-        .collect();
-    let encoded: Vec<BusEvent> = events.iter().filter_map(|e| e.clone().ok()).collect();
-    let mut put = bus.put(&encoded).await.into_iter();
-    events
-        .iter()
-        .zip(publications)
-        .map(|(event, publication)| {
-            let result = match event {
-                Ok(_) => put.next().unwrap_or_else(|| Err(missing())),
-                Err(err) => Err(err.clone()),
-            };
-            if let Err(err) = &result {
-                tracing::warn!(anomaly = %publication.anomaly.id, error = %err, "not announced");
+    let mut accepted = vec![false; publications.len()];
+    let mut events = Vec::with_capacity(publications.len());
+    let mut positions = Vec::with_capacity(publications.len());
+    for (i, publication) in publications.iter().enumerate() {
+        match BusEvent::anomaly(publication.kind, &publication.anomaly) {
+            Ok(event) => {
+                events.push(event);
+                positions.push(i);
             }
-            result.is_ok()
-        })
-        .collect()
+            Err(err) => warn_unannounced(publication, &err),
+        }
+    }
+    for (i, result) in positions.into_iter().zip(bus.put(&events).await) {
+        match result {
+            Ok(()) => accepted[i] = true,
+            Err(err) => warn_unannounced(&publications[i], &err),
+        }
+    }
+    accepted
 }
 
-fn missing() -> BusError {
-    BusError::Refused {
-        code: "NoResult".into(),
-        message: "the bus returned no result for the event".into(),
-    }
+fn warn_unannounced(publication: &Publication, err: &BusError) {
+    tracing::warn!(anomaly = %publication.anomaly.id, error = %err, "not announced");
 }
 
 /// Keeps every event it is given (and prints each as a JSON line when `echo`); can be told
@@ -186,7 +183,7 @@ fn missing() -> BusError {
 #[derive(Debug, Default)]
 pub struct MemoryBus {
     events: Mutex<Vec<BusEvent>>,
-    refusing: Mutex<bool>,
+    refusing: AtomicBool,
     echo: bool,
 }
 
@@ -213,16 +210,14 @@ impl MemoryBus {
 
     /// Refuse every event from now on (`true`) or accept them again.
     pub fn set_refusing(&self, refusing: bool) {
-        if let Ok(mut flag) = self.refusing.lock() {
-            *flag = refusing;
-        }
+        self.refusing.store(refusing, Ordering::Relaxed);
     }
 }
 
 #[async_trait]
 impl Bus for MemoryBus {
     async fn put(&self, events: &[BusEvent]) -> Vec<Result<(), BusError>> {
-        if self.refusing.lock().map(|f| *f).unwrap_or(true) {
+        if self.refusing.load(Ordering::Relaxed) {
             let refused = BusError::Refused {
                 code: "Refused".into(),
                 message: "the in-memory bus was told to refuse".into(),
