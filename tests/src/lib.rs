@@ -215,9 +215,10 @@ pub async fn stored_anomalies(config: &SdkConfig, table: &str) -> Vec<serde_json
             .await
             .unwrap();
         for item in page.items.unwrap_or_default() {
+            use anomalies_core::store::dynamo::keys;
             let is_anomaly = matches!(
-                item.get("sk"),
-                Some(aws_sdk_dynamodb::types::AttributeValue::S(s)) if s == "A"
+                item.get(keys::SK),
+                Some(aws_sdk_dynamodb::types::AttributeValue::S(s)) if s == keys::SK_ANOMALY
             );
             if is_anomaly {
                 out.push(serde_dynamo::from_item(item).unwrap());
@@ -411,7 +412,7 @@ pub fn sqs_batch(events: &[serde_json::Value]) -> serde_json::Value {
         .enumerate()
         .map(|(i, detail)| {
             let body = serde_json::json!({
-                "version": "0", "id": format!("eb-{i}"), "detail-type": "Access Request Changed",
+                "version": "0", "id": format!("eb-{i}"), "detail-type": anomalies_core::bus::DetailType::AccessRequestChanged,
                 "source": "jit.platform", "account": "123456789012", "time": "2026-03-02T09:00:00Z",
                 "region": "us-east-1", "resources": [], "detail": detail,
             });

@@ -89,15 +89,19 @@ async fn the_sweep_marks_dormant_users_the_api_lists_them_and_a_return_is_flagge
     );
 
     // Act: bob's request history expires (TTL), then bob requests again.
+    use anomalies_core::store::dynamo::keys;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let tenant = anomalies_core::domain::TenantId::try_from("acme").unwrap();
+    let old_request = anomalies_core::domain::RequestId::try_from("old-bob-1").unwrap();
     let client = aws_sdk_dynamodb::Client::new(&p.config);
     client
         .delete_item()
         .table_name(&p.table)
         .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S("T#acme#R#old-bob-1".into()),
+            keys::PK,
+            AttributeValue::S(keys::request_pk(&tenant, &old_request)),
         )
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("R".into()))
+        .key(keys::SK, AttributeValue::S(keys::SK_REQUEST.into()))
         .send()
         .await
         .unwrap();

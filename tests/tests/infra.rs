@@ -549,7 +549,7 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
     let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
         .event_bus_name(&outputs["AccessEventsBusName"])
         .source("jit.platform")
-        .detail_type("Access Request Changed")
+        .detail_type(anomalies_core::bus::DetailType::AccessRequestChanged.as_str())
         .detail(event.to_string())
         .build();
     aws_sdk_eventbridge::Client::new(&config)

@@ -35,45 +35,47 @@ fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-/// `bots` bots, each making five requests a minute apart from 01:00 (rapid fire), through
-/// the ingest function onto the table; what ingest announced is cleared from the bus.
-async fn bursts(s: &Setup, bots: usize) {
+/// Requests (requester, request id, created at) through the ingest function onto the
+/// table, each with the ingest clock at its own time; what ingest announced is cleared.
+async fn ingest(s: &Setup, requests: &[(String, String, DateTime<Utc>)]) {
     let ingest = ingest_function::Context {
         detector: Detector::new(Config::default()).unwrap(),
         retention: Retention::default(),
         table: s.table.clone(),
         bus: s.bus.clone(),
     };
-    let base = t("2026-02-01T01:00:00Z");
-    let mut messages = Vec::new();
-    for bot in 0..bots {
-        for i in 0..5 {
-            let at = base + Duration::minutes(i) + Duration::seconds(bot as i64);
-            let event = json!({
-                "event_id": format!("b{bot}-{i}"), "tenant_id": "acme",
-                "occurred_at": at.to_rfc3339(),
-                "request": {
-                    "id": format!("r{bot}-{i}"), "status": "pending", "created_at": at.to_rfc3339(),
-                    "requester": {"id": format!("bot{bot}")}, "integration": {"id": "pg"},
-                    "resource_type": "database", "resources": [{"id": "orders"}],
-                    "permissions": ["write"]
-                }
-            });
-            messages.push(Incoming {
-                id: format!("m{bot}-{i}"),
-                event: parse_event_value(&event)
-                    .map_err(ingest_function::message::BadMessage::Contract),
-            });
-        }
-    }
-    while !messages.is_empty() {
-        let rest = messages.split_off(messages.len().min(10));
-        let batch = std::mem::replace(&mut messages, rest);
-        let now = base + Duration::minutes(5);
-        let outcome = ingest_function::batch::process(&ingest, batch, now).await;
+    for (requester, id, at) in requests {
+        let event = json!({
+            "event_id": format!("e-{id}"), "tenant_id": "acme", "occurred_at": at.to_rfc3339(),
+            "request": {
+                "id": id, "status": "pending", "created_at": at.to_rfc3339(),
+                "requester": {"id": requester}, "integration": {"id": "pg"},
+                "resource_type": "database", "resources": [{"id": "orders"}],
+                "permissions": ["write"]
+            }
+        });
+        let message = Incoming {
+            id: format!("m-{id}"),
+            event: parse_event_value(&event)
+                .map_err(ingest_function::message::BadMessage::Contract),
+        };
+        let outcome = ingest_function::batch::process(&ingest, vec![message], *at).await;
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     }
     s.bus.take();
+}
+
+/// `bots` bots, each making five requests a minute apart from 01:00 (rapid fire).
+async fn bursts(s: &Setup, bots: usize) {
+    let base = t("2026-02-01T01:00:00Z");
+    let mut requests = Vec::new();
+    for i in 0..5 {
+        for bot in 0..bots {
+            let at = base + Duration::minutes(i) + Duration::seconds(bot as i64);
+            requests.push((format!("bot{bot}"), format!("r{bot}-{i}"), at));
+        }
+    }
+    ingest(s, &requests).await;
 }
 
 /// Announcements by anomaly id, in order.
@@ -225,4 +227,42 @@ async fn the_scheduled_events_time_is_swept_and_a_bad_time_is_not_retried() {
     assert_eq!((summary.at, summary.detected), (Some(t(AT)), 1));
     let err = handle(&s.ctx, event("noon")).await.unwrap_err();
     assert_eq!(Diagnostic::from(err).error_type, "InvalidPayload");
+}
+
+#[tokio::test]
+async fn a_requester_inactive_past_the_window_is_marked_dormant_once() {
+    // Arrange: one requester last seen 95 days before T, one 10 days before.
+    let s = setup(10_000);
+    let at = t("2026-06-01T00:15:00Z");
+    let requests = [("old", 95), ("recent", 10)].map(|(who, days)| {
+        (
+            who.to_owned(),
+            format!("{who}-1"),
+            at - Duration::days(days),
+        )
+    });
+    ingest(&s, &requests).await;
+    // Act
+    let first = run(&s.ctx, at, "a", Utc::now()).await.unwrap();
+    let again = run(&s.ctx, at + Duration::minutes(15), "b", Utc::now())
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(
+        (first.dormant, again.dormant),
+        (1, 0),
+        "{first:?} {again:?}"
+    );
+    let dormant: Vec<String> = s
+        .table
+        .items()
+        .into_iter()
+        .filter_map(|item| match item {
+            anomalies_core::store::dynamo::snapshot::Item::Requester(r) if r.is_dormant() => {
+                Some(r.requester_id.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dormant, ["old"]);
 }

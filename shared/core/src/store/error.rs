@@ -136,4 +136,76 @@ mod tests {
         );
         assert!(std::error::Error::source(&err).is_some());
     }
+
+    #[cfg(feature = "dynamodb")]
+    mod sdk_errors {
+        use super::super::classify;
+        use super::super::StoreError;
+        use aws_sdk_dynamodb::config::http::HttpResponse;
+        use aws_sdk_dynamodb::error::SdkError;
+        use aws_sdk_dynamodb::operation::put_item::PutItemError;
+        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+        use aws_sdk_dynamodb::types::error::{
+            ConditionalCheckFailedException, InternalServerError, TransactionCanceledException,
+        };
+        use aws_sdk_dynamodb::types::CancellationReason;
+        use aws_smithy_types::body::SdkBody;
+
+        fn response(status: u16) -> HttpResponse {
+            HttpResponse::new(status.try_into().unwrap(), SdkBody::empty())
+        }
+
+        fn cancelled(codes: &[&str]) -> SdkError<TransactWriteItemsError, HttpResponse> {
+            let reasons = codes
+                .iter()
+                .map(|c| CancellationReason::builder().code(*c).build())
+                .collect();
+            let error = TransactionCanceledException::builder()
+                .set_cancellation_reasons(Some(reasons))
+                .build();
+            SdkError::service_error(
+                TransactWriteItemsError::TransactionCanceledException(error),
+                response(400),
+            )
+        }
+
+        #[test]
+        fn a_failed_condition_is_a_conflict_alone_or_inside_a_transaction() {
+            let put = SdkError::service_error(
+                PutItemError::ConditionalCheckFailedException(
+                    ConditionalCheckFailedException::builder().build(),
+                ),
+                response(400),
+            );
+            assert!(matches!(classify("PutItem", put), StoreError::Conflict));
+            let transaction = cancelled(&["None", "ConditionalCheckFailed"]);
+            assert!(matches!(
+                classify("TransactWriteItems", transaction),
+                StoreError::Conflict
+            ));
+        }
+
+        #[test]
+        fn throttling_conflicts_and_server_errors_are_retryable_and_the_rest_is_not() {
+            let busy = cancelled(&["None", "TransactionConflict"]);
+            assert!(classify("TransactWriteItems", busy).is_retryable());
+            let server = SdkError::service_error(
+                PutItemError::InternalServerError(InternalServerError::builder().build()),
+                response(500),
+            );
+            assert!(classify("PutItem", server).is_retryable());
+            let timeout: SdkError<PutItemError, HttpResponse> =
+                SdkError::timeout_error("no answer in time");
+            assert!(classify("PutItem", timeout).is_retryable());
+            let other = cancelled(&["ValidationError"]);
+            let failed = classify("TransactWriteItems", other);
+            assert!(matches!(
+                failed,
+                StoreError::Failed {
+                    operation: "TransactWriteItems",
+                    ..
+                }
+            ));
+        }
+    }
 }
