@@ -131,6 +131,7 @@ pub fn serve(options: ServeOptions<'_>) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}", options.listen))?;
         let address = listener.local_addr()?;
         println!("anomalies serve: http://{address} (tenant {tenant}; {described})");
+        println!("open: http://{address}/ui/#token={token}");
         println!("token: {token}");
         println!("try: curl -H 'Authorization: Bearer {token}' http://{address}/v1/anomalies");
         std::io::stdout().flush()?;

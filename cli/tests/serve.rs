@@ -242,6 +242,7 @@ fn a_generated_token_is_printed_and_required() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
+    let open_line = lines.next().unwrap().unwrap();
     let token_line = lines.next().unwrap().unwrap();
     let token = token_line.strip_prefix("token: ").unwrap().to_owned();
     let address = first
@@ -253,6 +254,18 @@ fn a_generated_token_is_printed_and_required() {
         .unwrap()
         .to_owned();
     assert_eq!(token.len(), 32);
+    // The page's address carries the token in its fragment, which never reaches the server.
+    assert_eq!(
+        open_line,
+        format!("open: http://{address}/ui/#token={token}")
+    );
+    let page = Call {
+        method: "GET".into(),
+        url: format!("http://{address}/ui/"),
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    assert_eq!(send(&address, &page).0, 200);
     let call = Call {
         method: "GET".into(),
         url: format!("http://{address}/v1/anomalies"),

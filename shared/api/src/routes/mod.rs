@@ -1,6 +1,6 @@
-//! The router: one set of routes for the query Lambda and `anomalies serve`. Every route but
-//! the OpenAPI document needs a [`crate::auth::Principal`]; bodies are limited to
-//! [`MAX_BODY`] bytes.
+//! The router: one set of routes for the query Lambda and `anomalies serve`. Every `/v1/`
+//! route but the OpenAPI document needs a [`crate::auth::Principal`]; the page ([`crate::ui`])
+//! is public; bodies are limited to [`MAX_BODY`] bytes.
 
 mod anomalies;
 mod body;
@@ -14,6 +14,7 @@ use crate::cursor::CursorKey;
 use crate::error::ApiError;
 use crate::links::LinkTemplates;
 use crate::ports::{Anomalies, EventIntake, Requesters};
+use crate::ui::{self, SignIn};
 use anomalies_core::bus::Bus;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub lookback: Duration,
     /// Webhook management (`/v1/webhooks`); absent, those routes answer 404.
     pub webhooks: Option<WebhookApi>,
+    /// How the page at `/ui/` signs in.
+    pub sign_in: SignIn,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ impl AppState {
             links: LinkTemplates::default(),
             lookback: Duration::days(400),
             webhooks: None,
+            sign_in: SignIn::default(),
         }
     }
 
@@ -88,6 +92,11 @@ async fn not_found() -> ApiError {
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
+        .route("/", get(ui::home))
+        .route("/ui", get(ui::home))
+        .route("/ui/", get(ui::index))
+        .route("/ui/config.json", get(ui::config))
+        .route("/ui/{file}", get(ui::file))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/anomalies", get(anomalies::list))
         .route("/v1/anomalies/facets", get(anomalies::facets))
