@@ -67,6 +67,14 @@ enum Command {
         /// Let webhooks target http:// and private or loopback addresses (local receivers).
         #[arg(long)]
         webhooks_allow_private: bool,
+        /// Link from each anomaly to its request on the access platform, e.g.
+        /// `https://jit.example.com/requests/{request_id}` (as the query Lambda's
+        /// REQUEST_URL_TEMPLATE).
+        #[arg(long)]
+        request_url: Option<String>,
+        /// Link to the access flow, e.g. `https://jit.example.com/flows/{access_flow_id}`.
+        #[arg(long)]
+        access_flow_url: Option<String>,
     },
     /// Measure end-to-end replay throughput and peak memory on a generated stream.
     Bench {
@@ -114,6 +122,8 @@ fn main() -> anyhow::Result<()> {
             tenant,
             lookback_days,
             webhooks_allow_private,
+            request_url,
+            access_flow_url,
         } => serve::serve(serve::ServeOptions {
             detector: commands::detector(config.as_deref())?,
             events: &events,
@@ -122,6 +132,10 @@ fn main() -> anyhow::Result<()> {
             tenant,
             lookback_days,
             webhooks_allow_private,
+            links: anomalies_api::links::LinkTemplates {
+                request: request_url,
+                access_flow: access_flow_url,
+            },
         }),
         Command::Bench {
             events,

@@ -5,6 +5,7 @@
 
 use anomalies_api::auth::{Auth, Principal};
 use anomalies_api::cursor::CursorKey;
+use anomalies_api::links::LinkTemplates;
 use anomalies_api::local::LocalStore;
 use anomalies_api::router;
 use anomalies_api::routes::webhooks::WebhookApi;
@@ -32,6 +33,8 @@ pub struct ServeOptions<'a> {
     pub lookback_days: i64,
     /// Admit http and private webhook targets.
     pub webhooks_allow_private: bool,
+    /// Links from anomalies to the access platform.
+    pub links: LinkTemplates,
 }
 
 /// Replay the chosen events into a store; report bad lines on stderr.
@@ -113,6 +116,7 @@ pub fn serve(options: ServeOptions<'_>) -> anyhow::Result<()> {
     let bus = Arc::new(MemoryBus::new(true));
     let mut state = local.app_state(bus, auth, CursorKey::random(), true);
     state.lookback = chrono::Duration::days(options.lookback_days);
+    state.links = options.links;
     let policy = TargetPolicy {
         allow_private: options.webhooks_allow_private,
     };

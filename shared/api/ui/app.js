@@ -21,6 +21,7 @@ function start() {
   $('sign-out').onclick = () => auth.signOut();
   $('shortcuts-button').onclick = () => $('shortcuts').showModal();
   $('details').addEventListener('close', () => closed());
+  for (const dialog of [$('details'), $('shortcuts')]) dialog.addEventListener('keydown', keepFocusIn);
   window.addEventListener('popstate', () => { state = read(); render(); });
   document.addEventListener('keydown', keys);
   document.addEventListener('click', (event) => {
@@ -173,6 +174,19 @@ function closed() {
   }
   if (opener && document.body.contains(opener)) opener.focus();
   opener = null;
+}
+
+/** Tab and Shift+Tab wrap around inside an open dialog (the browser would leave it for its
+ * own address bar). */
+function keepFocusIn(event) {
+  if (event.key !== 'Tab') return;
+  const focusable = [...event.currentTarget.querySelectorAll('a[href], button, input, select, textarea')]
+    .filter((e) => !e.disabled && !e.hidden && e.getClientRects().length > 0);
+  if (focusable.length === 0) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+  else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
 }
 
 function keys(event) {
