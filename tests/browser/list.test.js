@@ -17,7 +17,8 @@ test('the first page shows the newest anomalies, as the API lists them, with eve
   // Assert
   assert.deepEqual(await rows(p), await apiIds(server, ''));
   const headers = await p.$$eval('#list th', (ths) => ths.map((th) => th.textContent));
-  assert.deepEqual(headers, ['Select', 'Detected (Europe/Berlin)', 'Type', 'Severity', 'Requester',
+  assert.equal(await p.getAttribute('#list th:first-child input#select-page', 'aria-label'), 'Select every anomaly shown');
+  assert.deepEqual(headers, ['', 'Detected (Europe/Berlin)', 'Type', 'Severity', 'Requester',
     'Resources', 'Integration', 'Status', 'Summary', 'Recommendation']);
   const first = (await server.api('/v1/anomalies?limit=1')).items[0];
   const cells = await p.$$eval('#list tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));

@@ -769,3 +769,33 @@ fn the_readmes_first_event_is_a_valid_put_events_entry_for_the_ingest_rule() {
     );
     assert_eq!(pattern["detail-type"][0], entry["DetailType"]);
 }
+
+#[test]
+fn the_page_is_public_and_every_api_route_keeps_the_jwt_authorizer() {
+    // Arrange
+    let template = template();
+    let api = resource(&template, "HttpApi");
+    let events = resource(&template, "QueryFunction")["Properties"]["Events"]
+        .as_object()
+        .unwrap();
+    // Act
+    let mut public: Vec<&str> = events
+        .values()
+        .filter(|e| e["Properties"]["Auth"]["Authorizer"] == "NONE")
+        .map(|e| e["Properties"]["Path"].as_str().unwrap())
+        .collect();
+    public.sort_unstable();
+    // Assert: the page ($default: whatever no other route matches) and the OpenAPI document
+    // only; /v1/{proxy+} falls to the API's default, the JWT authorizer.
+    assert_eq!(public, ["$default", "/v1/openapi.json"]);
+    assert_eq!(api["Properties"]["Auth"]["DefaultAuthorizer"], "Jwt");
+    let v1 = events
+        .values()
+        .find(|e| e["Properties"]["Path"] == "/v1/{proxy+}")
+        .unwrap();
+    assert!(v1["Properties"]["Auth"].is_null(), "{v1}");
+    // The page signs in against the issuer the authorizer trusts.
+    let variables = &resource(&template, "QueryFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(variables["OIDC_ISSUER"]["Ref"], "JwtIssuer");
+    assert_eq!(variables["PAGE_CLIENT_ID"]["Ref"], "PageClientId");
+}

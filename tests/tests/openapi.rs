@@ -46,6 +46,10 @@ async fn every_documented_operation_answers_as_documented() {
                 ("get", "/v1/anomalies/facets") => (format!("{path}?field=type"), None),
                 ("get", "/v1/users") => (format!("{path}?dormant=true"), None),
                 ("patch", _) => (path, Some(r#"{"status":"resolved"}"#)),
+                ("post", "/v1/anomalies/triage") => (
+                    path,
+                    Some(r#"{"status":"acknowledged","filter":"type=inactive_user"}"#),
+                ),
                 ("post", "/v1/events") => (path, Some(r#"{"not":"an event"}"#)),
                 _ => (path, None),
             };
@@ -59,7 +63,7 @@ async fn every_documented_operation_answers_as_documented() {
             called += 1;
         }
     }
-    assert_eq!(called, 16);
+    assert_eq!(called, 17);
     assert!(
         !receiver.received().is_empty(),
         "the test route sent a request"

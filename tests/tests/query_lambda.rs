@@ -93,3 +93,73 @@ async fn concurrent_triage_changes_to_one_anomaly_are_both_kept() {
     assert_eq!(kept.len(), succeeded, "{kept:?} vs {statuses:?}");
     assert_eq!(h.bus.events().len(), succeeded);
 }
+
+/// A `GET` as API Gateway (HTTP API, v2) hands it to the function, without authorizer claims
+/// (the page's routes have none).
+fn public_get(path: &str) -> lambda_http::Request {
+    let event = serde_json::json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+        "headers": { "host": "api.example.com" },
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+            "domainPrefix": "api", "requestId": "r", "routeKey": "$default", "stage": "$default",
+            "time": "24/Nov/2026:18:00:00 +0000", "timeEpoch": 0,
+            "http": { "method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "test" }
+        },
+        "isBase64Encoded": false
+    });
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn the_deployed_page_is_public_and_signs_in_with_the_configured_oidc_client() {
+    // Arrange: the production context, configured as the template configures it.
+    let env = [
+        ("TABLE_NAME", "unused"),
+        ("ANOMALIES_BUS_NAME", "unused"),
+        ("CURSOR_SECRET", "0123456789abcdef0123456789abcdef"),
+        (
+            "OIDC_ISSUER",
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
+        ),
+        ("PAGE_CLIENT_ID", "4f1client"),
+        (
+            "PAGE_TOKEN_ENDPOINT",
+            "https://acme.auth.eu-west-1.amazoncognito.com/oauth2/token",
+        ),
+    ];
+    let config = query_function::config::QueryConfig::from_lookup(|name| {
+        env.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap();
+    let ctx = query_function::Context::from_config(&config, &sdk_config().await).unwrap();
+    // Act
+    let page = query_function::handle(&ctx, public_get("/ui/"))
+        .await
+        .unwrap();
+    let sign_in = query_function::handle(&ctx, public_get("/ui/config.json"))
+        .await
+        .unwrap();
+    let api = query_function::handle(&ctx, public_get("/v1/anomalies"))
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com https://acme.auth.eu-west-1.amazoncognito.com;"),
+        "{csp}"
+    );
+    let body = http_body_util::BodyExt::collect(sign_in.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (body["mode"].as_str(), body["client_id"].as_str()),
+        (Some("oidc"), Some("4f1client"))
+    );
+    assert_eq!(api.status(), 401, "the API still needs verified claims");
+}

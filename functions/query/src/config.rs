@@ -4,6 +4,7 @@
 
 use anomalies_api::auth::ClaimNames;
 use anomalies_api::links::LinkTemplates;
+use anomalies_api::ui::{Oidc, SignIn};
 use anomalies_core::env::{ANOMALIES_BUS_NAME, TABLE_NAME};
 use anomalies_webhooks::{WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_RETENTION_DAYS};
 
@@ -19,11 +20,26 @@ pub const ACCESS_FLOW_URL_TEMPLATE: &str = "ACCESS_FLOW_URL_TEMPLATE";
 pub const LOOKBACK_DAYS: &str = "LOOKBACK_DAYS";
 /// Most index items a facet request reads.
 pub const FACET_READ_LIMIT: &str = "FACET_READ_LIMIT";
+/// The page's OpenID Connect sign-in: the issuer the JWT authorizer trusts, the page's app
+/// client (unset: the page has no sign-in of its own), its scopes, which token it sends, and
+/// endpoints when discovery should not be used.
+pub const OIDC_ISSUER: &str = "OIDC_ISSUER";
+pub const PAGE_CLIENT_ID: &str = "PAGE_CLIENT_ID";
+pub const PAGE_SCOPES: &str = "PAGE_SCOPES";
+pub const PAGE_TOKEN_USE: &str = "PAGE_TOKEN_USE";
+pub const PAGE_AUTHORIZATION_ENDPOINT: &str = "PAGE_AUTHORIZATION_ENDPOINT";
+pub const PAGE_TOKEN_ENDPOINT: &str = "PAGE_TOKEN_ENDPOINT";
 
 /// Environment variables the query function reads (the infrastructure test checks the
 /// template against these).
 pub const REQUIRED: [&str; 3] = [TABLE_NAME, ANOMALIES_BUS_NAME, CURSOR_SECRET];
-pub const OPTIONAL: [&str; 8] = [
+pub const OPTIONAL: [&str; 14] = [
+    OIDC_ISSUER,
+    PAGE_CLIENT_ID,
+    PAGE_SCOPES,
+    PAGE_TOKEN_USE,
+    PAGE_AUTHORIZATION_ENDPOINT,
+    PAGE_TOKEN_ENDPOINT,
     WEBHOOK_ALLOW_PRIVATE_TARGETS,
     WEBHOOK_RETENTION_DAYS,
     TENANT_CLAIM,
@@ -64,6 +80,8 @@ pub struct QueryConfig {
     pub allow_private_targets: bool,
     /// How long delivery attempts are kept (the test endpoint records one).
     pub webhook_retention_days: i64,
+    /// How the page at `/ui/` signs in.
+    pub sign_in: SignIn,
 }
 
 impl std::fmt::Debug for QueryConfig {
@@ -78,6 +96,7 @@ impl std::fmt::Debug for QueryConfig {
             .field("facet_read_limit", &self.facet_read_limit)
             .field("allow_private_targets", &self.allow_private_targets)
             .field("webhook_retention_days", &self.webhook_retention_days)
+            .field("sign_in", &self.sign_in)
             .finish()
     }
 }
@@ -114,8 +133,55 @@ impl QueryConfig {
             facet_read_limit: env.positive(FACET_READ_LIMIT, 50_000)?,
             allow_private_targets: env.flag(WEBHOOK_ALLOW_PRIVATE_TARGETS)?,
             webhook_retention_days: env.positive(WEBHOOK_RETENTION_DAYS, 30)?,
+            sign_in: sign_in(&env)?,
         })
     }
+}
+
+/// An `https://` URL, or an error naming the variable.
+fn https(
+    env: &Env<impl Fn(&str) -> Option<String>>,
+    name: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match env.optional(name) {
+        Some(url) if !url.starts_with("https://") || url.len() <= "https://".len() => {
+            Err(ConfigError::Invalid {
+                name,
+                reason: "must be an https:// URL".into(),
+            })
+        }
+        other => Ok(other),
+    }
+}
+
+/// The page's sign-in: OIDC when a client id is set (it then needs the issuer).
+fn sign_in(env: &Env<impl Fn(&str) -> Option<String>>) -> Result<SignIn, ConfigError> {
+    let Some(client_id) = env.optional(PAGE_CLIENT_ID) else {
+        return Ok(SignIn::Token);
+    };
+    let issuer = https(env, OIDC_ISSUER)?.ok_or(ConfigError::Invalid {
+        name: OIDC_ISSUER,
+        reason: format!("is required when {PAGE_CLIENT_ID} is set"),
+    })?;
+    let token_use = env
+        .optional(PAGE_TOKEN_USE)
+        .unwrap_or_else(|| "id_token".into());
+    if token_use != "id_token" && token_use != "access_token" {
+        return Err(ConfigError::Invalid {
+            name: PAGE_TOKEN_USE,
+            reason: "must be id_token or access_token".into(),
+        });
+    }
+    Ok(SignIn::Oidc(Oidc {
+        issuer,
+        client_id,
+        scopes: env
+            .optional(PAGE_SCOPES)
+            .unwrap_or_else(|| "openid email".into()),
+        token_use,
+        authorization_endpoint: https(env, PAGE_AUTHORIZATION_ENDPOINT)?,
+        token_endpoint: https(env, PAGE_TOKEN_ENDPOINT)?,
+    }))
 }
 
 #[cfg(test)]
@@ -169,5 +235,53 @@ mod tests {
         custom.push(("TENANT_CLAIM", "custom:tenant"));
         let config = QueryConfig::from_lookup(lookup(&custom)).unwrap();
         assert_eq!(config.claims.tenant, "custom:tenant");
+    }
+
+    #[test]
+    fn the_page_signs_in_with_oidc_when_a_client_id_is_set() {
+        // Arrange
+        let base = [
+            ("TABLE_NAME", "t"),
+            ("ANOMALIES_BUS_NAME", "b"),
+            ("CURSOR_SECRET", SECRET),
+            (
+                "OIDC_ISSUER",
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
+            ),
+        ];
+        // Act / Assert: no client id, no sign-in of its own.
+        let config = QueryConfig::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(config.sign_in, SignIn::Token);
+        let mut with_client = base.to_vec();
+        with_client.push(("PAGE_CLIENT_ID", "4f1client"));
+        let config = QueryConfig::from_lookup(lookup(&with_client)).unwrap();
+        let SignIn::Oidc(oidc) = config.sign_in else {
+            panic!("expected OIDC");
+        };
+        assert_eq!(
+            (
+                oidc.client_id.as_str(),
+                oidc.scopes.as_str(),
+                oidc.token_use.as_str()
+            ),
+            ("4f1client", "openid email", "id_token")
+        );
+        for (name, value) in [
+            ("PAGE_TOKEN_USE", "refresh_token"),
+            ("PAGE_TOKEN_ENDPOINT", "http://login.example.com/token"),
+            ("OIDC_ISSUER", "login.example.com"),
+        ] {
+            let mut bad = with_client.clone();
+            bad.push((name, value));
+            let err = QueryConfig::from_lookup(lookup(&bad)).unwrap_err();
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+        let no_issuer: Vec<_> = with_client
+            .iter()
+            .copied()
+            .filter(|(n, _)| *n != "OIDC_ISSUER")
+            .collect();
+        let err = QueryConfig::from_lookup(lookup(&no_issuer)).unwrap_err();
+        assert!(err.to_string().contains("OIDC_ISSUER"), "{err}");
     }
 }

@@ -35,6 +35,7 @@ impl Context {
         );
         state.links = config.links.clone();
         state.lookback = chrono::Duration::days(config.lookback_days);
+        state.sign_in = config.sign_in.clone();
         Self {
             router: router(state.with_webhooks(ports.webhooks)),
         }

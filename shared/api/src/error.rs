@@ -5,6 +5,7 @@ use crate::ports::RepoError;
 use anomalies_core::bus::BusError;
 use anomalies_core::errors::BoxError;
 use anomalies_core::store::StoreError;
+use anomalies_core::triage::TriageError;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -27,6 +28,9 @@ pub enum ApiError {
     TooLarge { limit: usize },
     #[error("the anomaly kept changing while this change was applied; try again")]
     Conflict,
+    /// The change was made to an older version than the stored one.
+    #[error("{0}")]
+    Stale(#[source] TriageError),
     #[error("the change was stored but could not be announced: {0}")]
     PublishFailed(#[source] BusError),
     #[error("the store is unavailable; try again: {0}")]
@@ -56,7 +60,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound | Self::NoWebhook | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::Stale(_) => StatusCode::CONFLICT,
             Self::PublishFailed(_) => StatusCode::BAD_GATEWAY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -64,14 +68,15 @@ impl ApiError {
         }
     }
 
-    fn code(&self) -> &'static str {
+    /// The machine-readable code in the error body.
+    pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidParameter { .. } => "invalid_parameter",
             Self::InvalidBody(_) => "invalid_body",
             Self::Unauthorized(_) => "unauthorized",
             Self::NotFound | Self::NoWebhook | Self::NoRoute => "not_found",
             Self::TooLarge { .. } => "payload_too_large",
-            Self::Conflict => "conflict",
+            Self::Conflict | Self::Stale(_) => "conflict",
             Self::PublishFailed(_) => "publish_failed",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -93,6 +98,7 @@ impl From<StoreError> for ApiError {
 impl From<RepoError> for ApiError {
     fn from(err: RepoError) -> Self {
         match err {
+            RepoError::Triage(e @ TriageError::Changed { .. }) => Self::Stale(e),
             RepoError::Triage(e) => Self::InvalidBody(e.to_string()),
             RepoError::Store(e) => e.into(),
             RepoError::Read(e) if e.is_retryable() => Self::Unavailable(Box::new(e)),

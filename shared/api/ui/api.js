@@ -1,5 +1,5 @@
 // api.js: calls to /v1/* with the bearer token; failures become ApiError values the page can explain (401 signs out, 400 names the parameter, 0 is the network).
-import { signOut, token } from './auth.js';
+import { refused, token } from './auth.js';
 
 export class ApiError extends Error {
   constructor(status, code, message, parameter) {
@@ -14,12 +14,17 @@ export class ApiError extends Error {
 export async function call(method, path, { params, body } = {}) {
   const query = params ? params.toString() : '';
   const url = query ? `${path}?${query}` : path;
+  const bearer = await token();
+  if (!bearer) {
+    refused();
+    throw new ApiError(401, 'unauthorized', 'Sign in to see anomalies.');
+  }
   let response;
   try {
     response = await fetch(url, {
       method,
       headers: {
-        Authorization: `Bearer ${token()}`,
+        Authorization: `Bearer ${bearer}`,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -30,7 +35,7 @@ export async function call(method, path, { params, body } = {}) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const error = (data && data.error) || {};
-    if (response.status === 401) signOut();
+    if (response.status === 401) refused();
     throw new ApiError(response.status, error.code || 'error', error.message || response.statusText, error.parameter);
   }
   return data;

@@ -1,6 +1,7 @@
 // app.js: the page's entry — signs in, reads the state from the URL, loads the list and its count, opens the details panel, and handles history and the keyboard.
 import { get } from './api.js';
 import * as auth from './auth.js';
+import * as bulk from './bulk.js';
 import * as details from './details.js';
 import * as filters from './filters.js';
 import { el, zone as zoneOf } from './format.js';
@@ -10,25 +11,30 @@ import { apiParams, hasFilters, read, write } from './state.js';
 const $ = (id) => document.getElementById(id);
 let state = read();
 let cursor = null;
+/** How many anomalies match the filters (from the count), for "select all matching". */
+let total = 0;
 /** Bumped by every query, so a slow answer to an old one is dropped. */
 let generation = 0;
 /** What had focus when the panel opened (focus goes back there). */
 let opener = null;
 
-function start() {
-  auth.init();
+async function start() {
+  const trouble = await auth.init();
   auth.whenSignedOut(showSignIn);
   $('sign-out').onclick = () => auth.signOut();
+  $('signin-button').onclick = () => auth.signIn();
   $('shortcuts-button').onclick = () => $('shortcuts').showModal();
   $('details').addEventListener('close', () => closed());
   for (const dialog of [$('details'), $('shortcuts')]) dialog.addEventListener('keydown', keepFocusIn);
   window.addEventListener('popstate', () => { state = read(); render(); });
   document.addEventListener('keydown', keys);
+  list.onSelection(bulkBar);
   document.addEventListener('click', (event) => {
     if (!event.target.closest('.filter')) filters.closeMenus();
   });
-  if (!auth.signedIn()) {
-    showSignIn();
+  state = read();
+  if (trouble || !(await auth.token())) {
+    showSignIn(trouble);
     return;
   }
   $('signin').hidden = true;
@@ -37,13 +43,17 @@ function start() {
   render();
 }
 
-function showSignIn() {
+function showSignIn(trouble = '') {
   $('workspace').hidden = true;
   $('sign-out').hidden = true;
   if ($('details').open) $('details').close();
   $('signin').hidden = false;
-  $('signin-text').textContent = 'Your session has no valid token. Open the address `anomalies serve` printed '
-    + '(it ends in #token=…), or sign in again.';
+  const oidc = auth.mode() === 'oidc';
+  $('signin-button').hidden = !oidc;
+  $('signin-text').textContent = (typeof trouble === 'string' && trouble) ? trouble
+    : oidc ? 'Sign in with your organisation’s account to see anomalies.'
+      : 'Your session has no valid token. Open the address `anomalies serve` printed '
+        + '(it ends in #token=…), or sign in again.';
 }
 
 /** Show `state`: the filter bar, the list, and the panel if the URL names an anomaly. */
@@ -79,10 +89,12 @@ async function load(append) {
     const page = await get('/v1/anomalies', params);
     if (mine !== generation) return;
     cursor = page.next_cursor;
+    if (!append) bulk.reset({ keepResult: true });
     list.show($('list'), page.items, { append, zone: zoneOf(state), open: (id) => openDetails(id, true) });
     if (!append && page.items.length === 0) empty();
     more();
     await count(mine);
+    bulkBar();
   } catch (error) {
     if (mine === generation) problem(error, () => load(append));
   } finally {
@@ -99,14 +111,22 @@ async function count(mine) {
     const facets = await get('/v1/anomalies/facets', params);
     if (mine !== generation) return;
     const wanted = state.filters.severity;
-    const total = wanted
+    const matched = wanted
       ? facets.values.filter((v) => wanted.includes(v.value)).reduce((n, v) => n + v.count, 0)
       : facets.matched;
+    total = matched;
     const atLeast = facets.truncated ? 'at least ' : '';
-    $('count').textContent = `${atLeast}${total} ${total === 1 ? 'anomaly matches' : 'anomalies match'}; ${shown} shown.`;
+    $('count').textContent = `${atLeast}${matched} ${matched === 1 ? 'anomaly matches' : 'anomalies match'}; ${shown} shown.`;
   } catch {
     $('count').textContent = `${shown} shown.`;
   }
+}
+
+function bulkBar() {
+  bulk.render($('bulk'), {
+    state, selected: list.table.selected, shown: list.table.items.length, total,
+    done: () => load(false),
+  });
 }
 
 function empty() {

@@ -1,23 +1,37 @@
-// auth.js: who the page calls the API as — a token handed over in the URL fragment (`anomalies serve`) kept in sessionStorage; sign-out forgets it.
+// auth.js: who the page calls the API as — in `token` mode (`anomalies serve`) a token handed over in the URL fragment and kept in sessionStorage; in `oidc` mode (the query Lambda) the OpenID Connect sign-in of oidc.js; sign-out forgets it.
+import * as oidc from './oidc.js';
+
 const KEY = 'anomalies.token';
+let config = { mode: 'token' };
 let signedOutHandler = () => {};
 
-/** Take a token from `#token=…` (a fragment never reaches a server or its logs) and remove it
- * from the address bar. */
-export function init() {
+/** Read `/ui/config.json`; take a token from `#token=…` (a fragment never reaches a server
+ * or its logs) and remove it from the address bar, or finish an OIDC sign-in. Returns a
+ * problem to show, or ''. */
+export async function init() {
+  const response = await fetch('config.json').catch(() => null);
+  if (response && response.ok) config = await response.json();
   const match = location.hash.match(/(?:^#|&)token=([^&]+)/);
   if (match) {
     sessionStorage.setItem(KEY, decodeURIComponent(match[1]));
     history.replaceState(history.state, '', location.pathname + location.search);
   }
+  if (config.mode === 'oidc') return oidc.finish(config).catch((e) => e.message);
+  return '';
 }
 
-export function token() {
+export const mode = () => config.mode;
+
+/** The bearer token for the next call ('' when signed out). */
+export async function token() {
+  if (config.mode === 'oidc') return oidc.token(config);
   return sessionStorage.getItem(KEY) || '';
 }
 
-export function signedIn() {
-  return token() !== '';
+/** Start signing in (OIDC); in token mode there is nothing the page can do itself. */
+export function signIn() {
+  if (config.mode === 'oidc') return oidc.signIn(config);
+  return undefined;
 }
 
 /** Call `handler` when the API says the token is no good (or on sign-out). */
@@ -25,7 +39,15 @@ export function whenSignedOut(handler) {
   signedOutHandler = handler;
 }
 
-export function signOut() {
+/** The API refused the token: forget it and ask again. */
+export function refused() {
   sessionStorage.removeItem(KEY);
+  if (config.mode === 'oidc') sessionStorage.removeItem('anomalies.oidc');
+  signedOutHandler();
+}
+
+export async function signOut() {
+  sessionStorage.removeItem(KEY);
+  if (config.mode === 'oidc') await oidc.signOut(config);
   signedOutHandler();
 }

@@ -106,7 +106,7 @@ function triage(anomaly, changed) {
   const report = (form, text) => { form.parentNode.querySelector('.result').textContent = text; };
   const submit = async (event) => {
     event.preventDefault();
-    const body = { status: status.value };
+    const body = { status: status.value, expected_updated_at: anomaly.updated_at };
     if (note.value) body.note = note.value;
     if (status.value === 'dismissed' && until.value) body.suppress_until = new Date(until.value).toISOString();
     await act(event.target, anomaly.id, changed, report, () => call('PATCH', `/v1/anomalies/${anomaly.id}`, { body }), `Status set to ${STATUSES[status.value]}.`);

@@ -121,7 +121,7 @@ function listFilter(field, state, change) {
   return filter(field, summary, selected.length > 0, menu);
 }
 
-function timeSummary(time) {
+export function timeSummary(time) {
   if (time.last) {
     const match = time.last.match(/^(\d+)(mo|m|h|d|w)$/);
     const unit = match ? UNITS.find(([u]) => u === match[2])[1] : '';

@@ -17,7 +17,11 @@ export function show(container, items, { append = false, zone, open }) {
   }
   table.items.push(...items);
   const head = el('thead', {}, el('tr', {},
-    el('th', { scope: 'col' }, el('span', { class: 'visually-hidden' }, 'Select')),
+    el('th', { scope: 'col' }, el('input', {
+      type: 'checkbox', id: 'select-page', 'aria-label': 'Select every anomaly shown',
+      checked: table.items.length > 0 && table.items.every((a) => table.selected.has(a.id)),
+      onchange: (event) => selectShown(event.target.checked),
+    })),
     el('th', { scope: 'col' }, `Detected (${zone})`),
     el('th', { scope: 'col' }, FIELD_NAMES.type),
     el('th', { scope: 'col' }, FIELD_NAMES.severity),
@@ -64,6 +68,17 @@ export function select(id, on) {
   if (on) table.selected.add(id); else table.selected.delete(id);
   const box = document.querySelector(`tr[data-id="${id}"] input.pick`);
   if (box) box.checked = on;
+  const all = document.getElementById('select-page');
+  if (all) all.checked = table.items.every((a) => table.selected.has(a.id));
+  selectionChanged();
+}
+
+/** Select (or clear) every row shown. */
+export function selectShown(on) {
+  for (const a of table.items) {
+    if (on) table.selected.add(a.id); else table.selected.delete(a.id);
+  }
+  for (const box of document.querySelectorAll('#list input.pick')) box.checked = on;
   selectionChanged();
 }
 

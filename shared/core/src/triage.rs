@@ -30,6 +30,20 @@ pub enum TriageError {
     SuppressInPast,
     #[error("{field} is longer than {MAX_NOTE_CHARS} characters")]
     TooLong { field: &'static str },
+    /// The caller changed what they read, but someone changed the anomaly since.
+    #[error("the anomaly was changed at {updated_at}, after the version you read; reload it and try again")]
+    Changed { updated_at: DateTime<Utc> },
+}
+
+/// Refuse a change made to an older version: `read` is the `updated_at` the caller saw
+/// (none: no check).
+pub fn unchanged_since(anomaly: &Anomaly, read: Option<DateTime<Utc>>) -> Result<(), TriageError> {
+    match read {
+        Some(read) if anomaly.updated_at != read => Err(TriageError::Changed {
+            updated_at: anomaly.updated_at,
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn check_text(field: &'static str, text: Option<&str>) -> Result<(), TriageError> {

@@ -4,6 +4,7 @@
 
 mod anomalies;
 mod body;
+pub mod bulk;
 mod events;
 mod triage;
 mod users;
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/anomalies", get(anomalies::list))
         .route("/v1/anomalies/facets", get(anomalies::facets))
+        .route("/v1/anomalies/triage", post(bulk::triage_many))
         .route(
             "/v1/anomalies/{id}",
             get(anomalies::details_route).patch(triage::update),

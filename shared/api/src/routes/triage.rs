@@ -11,7 +11,7 @@ use crate::routes::AppState;
 use anomalies_core::anomaly::{Anomaly, TriageStatus};
 use anomalies_core::bus::{BusEvent, DetailType};
 use anomalies_core::engine::ChangeKind;
-use anomalies_core::triage::{request_revoke, RevokeRequest, TriageChange};
+use anomalies_core::triage::{request_revoke, unchanged_since, RevokeRequest, TriageChange};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -29,6 +29,9 @@ struct TriageBody {
     note: Option<String>,
     #[serde(default)]
     suppress_until: Option<DateTime<Utc>>,
+    /// The `updated_at` the caller read: the change applies only to that version (else 409).
+    #[serde(default)]
+    expected_updated_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /v1/anomalies/{id}/revoke` body (optional).
@@ -39,12 +42,12 @@ struct RevokeBody {
     reason: Option<String>,
 }
 
-fn updated_event(anomaly: &Anomaly) -> Result<BusEvent, ApiError> {
+pub(super) fn updated_event(anomaly: &Anomaly) -> Result<BusEvent, ApiError> {
     BusEvent::anomaly(ChangeKind::Updated, anomaly).map_err(ApiError::internal)
 }
 
 /// Announce, then record that the stored version was announced.
-async fn announce(
+pub(super) async fn announce(
     state: &AppState,
     principal: &Principal,
     stored: &Versioned,
@@ -88,7 +91,11 @@ pub async fn update(
         .validate(now)
         .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
     let actor = principal.actor.clone();
-    let edit = move |a: &mut Anomaly| change.apply(a, &actor, now);
+    let read = body.expected_updated_at;
+    let edit = move |a: &mut Anomaly| {
+        unchanged_since(a, read)?;
+        change.apply(a, &actor, now)
+    };
     let stored = state
         .anomalies
         .modify(&principal.tenant, &id, &edit)

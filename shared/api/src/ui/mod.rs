@@ -18,11 +18,27 @@ pub enum SignIn {
     #[default]
     Token,
     /// OpenID Connect authorization code with PKCE against `issuer` (the query Lambda).
-    Oidc {
-        issuer: String,
-        client_id: String,
-        scopes: String,
-    },
+    Oidc(Oidc),
+}
+
+/// The page's OpenID Connect client: a public client (no secret) using PKCE.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Oidc {
+    /// The issuer the API's JWT authorizer trusts.
+    pub issuer: String,
+    /// The app client the page signs in as (its callback URL is the page, `…/ui/`).
+    pub client_id: String,
+    /// Space-separated scopes to ask for.
+    pub scopes: String,
+    /// Which token the page sends to the API: `id_token` (default; Cognito puts custom
+    /// attributes such as the tenant there) or `access_token`.
+    pub token_use: String,
+    /// Endpoints, when the issuer's discovery document should not be used (or its token
+    /// endpoint is on another origin, as Cognito's hosted domain is: the CSP must name it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
 }
 
 /// One embedded asset: its name under `/ui/`, content type, and bytes.
@@ -56,6 +72,8 @@ const ASSETS: &[Asset] = assets![
     ("filters.js", JS),
     ("list.js", JS),
     ("details.js", JS),
+    ("bulk.js", JS),
+    ("oidc.js", JS),
 ];
 
 /// The total size of the page's own assets, in bytes (the README states the budget).
@@ -63,13 +81,18 @@ pub fn assets_size() -> usize {
     ASSETS.iter().map(|a| a.body.len()).sum()
 }
 
-/// The headers every page response carries. `connect-src` adds the OIDC issuer, whose
-/// token endpoint the page calls.
+/// The headers every page response carries. `connect-src` adds the OIDC issuer (its
+/// discovery document) and the token endpoint's origin, which the page calls.
 fn secured(mut response: Response, sign_in: &SignIn) -> Response {
-    let connect = match sign_in {
-        SignIn::Token => "'self'".to_owned(),
-        SignIn::Oidc { issuer, .. } => format!("'self' {}", origin(issuer)),
-    };
+    let mut connect = vec!["'self'"];
+    if let SignIn::Oidc(oidc) = sign_in {
+        connect.push(origin(&oidc.issuer));
+        if let Some(token) = &oidc.token_endpoint {
+            connect.push(origin(token));
+        }
+        connect.dedup();
+    }
+    let connect = connect.join(" ");
     let policy = format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"

@@ -59,11 +59,16 @@ fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> &'a str {
 }
 
 fn oidc() -> SignIn {
-    SignIn::Oidc {
+    SignIn::Oidc(Oidc {
         issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc".into(),
         client_id: "4f1client".into(),
         scopes: "openid email".into(),
-    }
+        token_use: "id_token".into(),
+        authorization_endpoint: Some(
+            "https://acme.auth.eu-west-1.amazoncognito.com/oauth2/authorize".into(),
+        ),
+        token_endpoint: Some("https://acme.auth.eu-west-1.amazoncognito.com/oauth2/token".into()),
+    })
 }
 
 #[tokio::test]
@@ -160,8 +165,15 @@ async fn the_config_names_the_sign_in_mode() {
     assert_eq!(config["client_id"], "4f1client");
     assert_eq!(config["scopes"], "openid email");
     let csp = header(&headers, "content-security-policy");
+    assert_eq!(
+        config["token_endpoint"],
+        "https://acme.auth.eu-west-1.amazoncognito.com/oauth2/token"
+    );
     assert!(
-        csp.contains("connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com;"),
+        csp.contains(
+            "connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com \
+             https://acme.auth.eu-west-1.amazoncognito.com;"
+        ),
         "{csp}"
     );
 }
