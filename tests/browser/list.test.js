@@ -19,7 +19,7 @@ test('the first page shows the newest anomalies, as the API lists them, with eve
   const headers = await p.$$eval('#list th', (ths) => ths.map((th) => th.textContent));
   assert.equal(await p.getAttribute('#list th:first-child input#select-page', 'aria-label'), 'Select every anomaly shown');
   assert.deepEqual(headers, ['', 'Detected (Europe/Berlin)', 'Type', 'Severity', 'Requester',
-    'Resources', 'Integration', 'Status', 'Summary', 'Recommendation']);
+    'Resources', 'Integration', 'Status', 'Summary', 'Details']);
   const first = (await server.api('/v1/anomalies?limit=1')).items[0];
   const cells = await p.$$eval('#list tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
   const berlin = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })

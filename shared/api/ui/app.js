@@ -73,6 +73,7 @@ async function render() {
 }
 
 function change(next) {
+  performance.mark('filter-changed');
   state = next;
   write(state);
   render();
