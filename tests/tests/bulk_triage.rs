@@ -36,6 +36,31 @@ fn ids(value: &Value) -> Vec<String> {
     ids
 }
 
+async fn bulk(h: &Harness, caller: Caller<'_>, body: &Value) -> integration_tests::api::Reply {
+    h.call(
+        "POST",
+        "/v1/anomalies/triage",
+        caller,
+        Some(&body.to_string()),
+    )
+    .await
+}
+
+/// The ids the list route returns for `query` (one page of up to 500), sorted.
+async fn listed(h: &Harness, query: &str, caller: Caller<'_>) -> Vec<String> {
+    let reply = h
+        .get(&format!("/v1/anomalies?{query}&limit=500"), caller)
+        .await;
+    ids(&Value::Array(
+        reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].clone())
+            .collect(),
+    ))
+}
+
 async fn status_of(h: &Harness, id: &str, caller: Caller<'_>) -> Value {
     h.get(&format!("/v1/anomalies/{id}"), caller).await.body
 }
@@ -52,14 +77,7 @@ async fn changes_by_id_stay_in_the_callers_tenant_and_are_announced(h: Harness) 
     named.extend([foreign, picked[0], "not an id"]);
     // Act
     let body = json!({ "status": "acknowledged", "note": "bulk check", "ids": named });
-    let reply = h
-        .call(
-            "POST",
-            "/v1/anomalies/triage",
-            ACME,
-            Some(&body.to_string()),
-        )
-        .await;
+    let reply = bulk(&h, ACME, &body).await;
     // Assert
     assert_eq!(reply.status, 200, "{}", reply.body);
     let mut expected: Vec<String> = picked.iter().map(|s| s.to_string()).collect();
@@ -113,39 +131,16 @@ async fn a_filter_changes_exactly_what_the_list_returns_for_it(h: Harness) {
     h.seed(&mine).await;
     h.seed(&tenant_anomalies("globex", 20, 4)).await;
     let filter = "severity=high,critical&from=2026-05-10T00:00:00Z";
-    let listed = h
-        .get(&format!("/v1/anomalies?{filter}&limit=500"), ACME)
-        .await;
-    let mut expected: Vec<String> = listed.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_owned())
-        .collect();
-    expected.sort();
+    let expected = listed(&h, filter, ACME).await;
     assert!(expected.len() > 3, "the filter matches several");
     // Act
     let body = json!({ "status": "resolved", "filter": filter });
-    let reply = h
-        .call(
-            "POST",
-            "/v1/anomalies/triage",
-            ACME,
-            Some(&body.to_string()),
-        )
-        .await;
+    let reply = bulk(&h, ACME, &body).await;
     // Assert
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(ids(&reply.body["changed"]), expected);
     assert_eq!(reply.body["failed"], json!([]));
-    let resolved = h.get("/v1/anomalies?status=resolved&limit=500", ACME).await;
-    let mut now_resolved: Vec<String> = resolved.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_owned())
-        .collect();
-    now_resolved.sort();
+    let now_resolved = listed(&h, "status=resolved", ACME).await;
     let already: Vec<String> = mine
         .iter()
         .filter(|a| a.status == TriageStatus::Resolved)
@@ -154,10 +149,7 @@ async fn a_filter_changes_exactly_what_the_list_returns_for_it(h: Harness) {
         .collect();
     assert_eq!(now_resolved.len(), expected.len() + already.len());
     assert!(expected.iter().all(|id| now_resolved.contains(id)));
-    let globex = h
-        .get("/v1/anomalies?status=resolved&limit=500", GLOBEX)
-        .await;
-    let globex_resolved = globex.body["items"].as_array().unwrap().len();
+    let globex_resolved = listed(&h, "status=resolved", GLOBEX).await.len();
     let seeded_resolved = tenant_anomalies("globex", 20, 4)
         .iter()
         .filter(|a| a.status == TriageStatus::Resolved)
@@ -207,27 +199,13 @@ async fn bad_bulk_requests_are_refused_naming_what_is_wrong_and_change_nothing(h
     ];
     for (body, named) in cases {
         // Act
-        let reply = h
-            .call(
-                "POST",
-                "/v1/anomalies/triage",
-                ACME,
-                Some(&body.to_string()),
-            )
-            .await;
+        let reply = bulk(&h, ACME, &body).await;
         // Assert
         assert_eq!(reply.status, 400, "{body}: {}", reply.body);
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(named), "{body}: {message}");
     }
-    let unauthenticated = h
-        .call(
-            "POST",
-            "/v1/anomalies/triage",
-            None,
-            Some(&json!({ "status": "acknowledged", "ids": [id] }).to_string()),
-        )
-        .await;
+    let unauthenticated = bulk(&h, None, &json!({ "status": "acknowledged", "ids": [id] })).await;
     assert_eq!(unauthenticated.status, 401);
     assert_eq!(
         status_of(&h, id, ACME).await["status"],
@@ -241,26 +219,17 @@ async fn a_filter_matching_more_than_500_is_refused_before_anything_changes(h: H
     h.seed(&tenant_anomalies("acme", 520, 6)).await;
     // Act
     let body = json!({ "status": "acknowledged", "filter": "" });
-    let reply = h
-        .call(
-            "POST",
-            "/v1/anomalies/triage",
-            ACME,
-            Some(&body.to_string()),
-        )
-        .await;
+    let reply = bulk(&h, ACME, &body).await;
     // Assert
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(reply.body["error"]["parameter"], "filter");
     assert!(h.bus.events().is_empty());
-    let acknowledged = h
-        .get("/v1/anomalies?status=acknowledged&limit=500", ACME)
-        .await;
+    let acknowledged = listed(&h, "status=acknowledged", ACME).await;
     let seeded = tenant_anomalies("acme", 520, 6)
         .iter()
         .filter(|a| a.status == TriageStatus::Acknowledged)
         .count();
-    assert_eq!(acknowledged.body["items"].as_array().unwrap().len(), seeded);
+    assert_eq!(acknowledged.len(), seeded);
 }
 
 async fn a_change_to_an_older_version_is_a_409_and_changes_nothing(h: Harness) {

@@ -4,14 +4,13 @@
 //! one that fails is reported by id and blocks no other.
 
 use super::body::{json, Body};
-use super::triage::updated_event;
+use super::triage::{requested_change, updated_event};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::params;
 use crate::routes::AppState;
 use anomalies_core::anomaly::{Anomaly, TriageStatus};
 use anomalies_core::domain::AnomalyId;
-use anomalies_core::triage::TriageChange;
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -110,18 +109,8 @@ pub async fn triage_many(
     Body(body): Body,
 ) -> Result<Json<Value>, ApiError> {
     let body: BulkBody = json(&body, false)?;
-    let status = body
-        .status
-        .ok_or_else(|| ApiError::InvalidBody("missing field `status`".into()))?;
     let now = Utc::now();
-    let change = TriageChange {
-        status,
-        note: body.note,
-        suppress_until: body.suppress_until,
-    };
-    change
-        .validate(now)
-        .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
+    let change = requested_change(body.status, body.note, body.suppress_until, now)?;
     let targets = match (body.ids, body.filter) {
         (Some(ids), None) => named(ids)?,
         (None, Some(filter)) => matching(&state, &principal, &filter, now)
@@ -177,7 +166,7 @@ pub async fn triage_many(
         }
     }
     Ok(Json(json!({
-        "status": status,
+        "status": change.status,
         "matched": matched,
         "changed": changed,
         "failed": failed,

@@ -42,6 +42,25 @@ struct RevokeBody {
     reason: Option<String>,
 }
 
+/// The status change a body asks for, checked on its own (before any record is read).
+pub(super) fn requested_change(
+    status: Option<TriageStatus>,
+    note: Option<String>,
+    suppress_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<TriageChange, ApiError> {
+    let status = status.ok_or_else(|| ApiError::InvalidBody("missing field `status`".into()))?;
+    let change = TriageChange {
+        status,
+        note,
+        suppress_until,
+    };
+    change
+        .validate(now)
+        .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
+    Ok(change)
+}
+
 pub(super) fn updated_event(anomaly: &Anomaly) -> Result<BusEvent, ApiError> {
     BusEvent::anomaly(ChangeKind::Updated, anomaly).map_err(ApiError::internal)
 }
@@ -78,18 +97,8 @@ pub async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let id = anomaly_id(&id)?;
     let body: TriageBody = json(&body, false)?;
-    let status = body
-        .status
-        .ok_or_else(|| ApiError::InvalidBody("missing field `status`".into()))?;
     let now = Utc::now();
-    let change = TriageChange {
-        status,
-        note: body.note,
-        suppress_until: body.suppress_until,
-    };
-    change
-        .validate(now)
-        .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
+    let change = requested_change(body.status, body.note, body.suppress_until, now)?;
     let actor = principal.actor.clone();
     let read = body.expected_updated_at;
     let edit = move |a: &mut Anomaly| {
