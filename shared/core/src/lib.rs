@@ -6,6 +6,7 @@
 pub mod anomaly;
 pub mod bus;
 pub mod config;
+pub mod connectors;
 pub mod contract;
 pub mod domain;
 pub mod engine;

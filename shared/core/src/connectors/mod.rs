@@ -1,0 +1,100 @@
+//! Connectors: one pure function per access platform from one of its payloads to what the
+//! detector consumes — whole v1 events, and state changes that name only the request (most
+//! platforms announce a review or an expiry by request id alone) — or "not an access-request
+//! event" (ignored silently, and counted). One file per platform; how to point each platform
+//! at us and its field mapping are in `docs/connectors.md`.
+
+pub mod teleport;
+
+use crate::domain::{AccessEvent, Decision, EventId, RequestId, RequestStatus, TenantId};
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where a payload comes from, as `replay --source` and the intake routes name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Our own contract (no translation).
+    V1,
+    Teleport,
+}
+
+impl Source {
+    pub const ALL: [Source; 2] = [Self::V1, Self::Teleport];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "v1",
+            Self::Teleport => "teleport",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A source name that is not one of [`Source::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown source {0:?} (expected one of v1, teleport)")]
+pub struct UnknownSource(pub String);
+
+impl FromStr for Source {
+    type Err = UnknownSource;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| UnknownSource(text.to_owned()))
+    }
+}
+
+/// A state change that names only the request: the detector completes it from the request it
+/// already holds (its requester, integration, resources and permissions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub event_id: EventId,
+    pub tenant_id: TenantId,
+    pub occurred_at: DateTime<Utc>,
+    pub request_id: RequestId,
+    pub status: RequestStatus,
+    pub decision: Option<Decision>,
+}
+
+/// One thing a platform payload says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Translated {
+    /// A whole request (a create, or a platform that sends the whole record every time).
+    Event(Box<AccessEvent>),
+    /// A change to a request named by id only.
+    Change(StateChange),
+}
+
+/// What a connector makes of one payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Translation {
+    /// Zero or more events for the detector (zero: an access-request event that changes
+    /// nothing the detector tracks, such as a review that leaves the request pending).
+    Events(Vec<Translated>),
+    /// Not an access-request event at all (a login, a session, a search): ignored, counted.
+    NotAccessRequest,
+}
+
+/// Why a payload was refused: the platform's own field (as a JSON path) and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ConnectorError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ConnectorError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
