@@ -189,6 +189,10 @@ async fn bad_bulk_requests_are_refused_naming_what_is_wrong_and_change_nothing(h
             "severity",
         ),
         (
+            json!({ "status": "acknowledged", "filter": format!("q={}", "a".repeat(4_000)) }),
+            "longer than 4000",
+        ),
+        (
             json!({ "status": "open", "ids": [id], "suppress_until": "2030-01-01T00:00:00Z" }),
             "suppress_until",
         ),

@@ -22,7 +22,7 @@ async function start() {
   const trouble = await auth.init();
   auth.whenSignedOut(showSignIn);
   $('sign-out').onclick = () => auth.signOut();
-  $('signin-button').onclick = () => auth.signIn();
+  $('signin-button').onclick = () => auth.signIn().catch((e) => showSignIn(`Sign-in could not start: ${e.message}`));
   $('shortcuts-button').onclick = () => $('shortcuts').showModal();
   $('details').addEventListener('close', () => closed());
   for (const dialog of [$('details'), $('shortcuts')]) dialog.addEventListener('keydown', keepFocusIn);

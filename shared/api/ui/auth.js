@@ -29,9 +29,8 @@ export async function token() {
 }
 
 /** Start signing in (OIDC); in token mode there is nothing the page can do itself. */
-export function signIn() {
-  if (config.mode === 'oidc') return oidc.signIn(config);
-  return undefined;
+export async function signIn() {
+  if (config.mode === 'oidc') await oidc.signIn(config);
 }
 
 /** Call `handler` when the API says the token is no good (or on sign-out). */

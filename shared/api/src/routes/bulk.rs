@@ -20,6 +20,8 @@ use serde_json::{json, Value};
 /// Most anomalies one bulk change may touch (one request must finish well inside API
 /// Gateway's 30 s integration timeout: each is a conditional write on DynamoDB).
 pub const MAX_BULK: usize = 500;
+/// Longest `filter` accepted (the list route's parameters fit many times over).
+pub const MAX_FILTER_CHARS: usize = 4_000;
 /// The list route's page size used to collect what a filter matches.
 const PAGE: usize = params::MAX_LIMIT;
 
@@ -51,6 +53,12 @@ async fn matching(
     filter: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<AnomalyId>, ApiError> {
+    if filter.chars().count() > MAX_FILTER_CHARS {
+        return Err(ApiError::parameter(
+            "filter",
+            format!("is longer than {MAX_FILTER_CHARS} characters"),
+        ));
+    }
     let query = params::list(Some(filter), now, state.lookback)?;
     if query.cursor.is_some() {
         return Err(ApiError::parameter(
