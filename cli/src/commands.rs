@@ -4,7 +4,7 @@ use anomalies_core::anomaly::Anomaly;
 use anomalies_core::config::Config;
 use anomalies_core::engine::Detector;
 use anomalies_core::generator::{generate as generate_stream, GeneratorOptions};
-use anomalies_core::replay::{replay_reader, replay_with, Replayer};
+use anomalies_core::replay::{replay_reader, replay_source, replay_with, Replayer, Source};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -32,11 +32,11 @@ fn open_input(file: Option<&Path>) -> anyhow::Result<Box<dyn Read>> {
     })
 }
 
-pub fn replay(config: Option<&Path>, file: Option<&Path>) -> anyhow::Result<()> {
+pub fn replay(config: Option<&Path>, file: Option<&Path>, source: Source) -> anyhow::Result<()> {
     let detector = detector(config)?;
     let input = BufReader::with_capacity(1 << 16, open_input(file)?);
     let stderr = io::stderr();
-    let (anomalies, summary) = replay_reader(&detector, input, |e| {
+    let (anomalies, summary) = replay_source(Replayer::new(&detector), source, input, |e| {
         let _ = writeln!(stderr.lock(), "{e}");
     })
     .context("cannot read the events")?;

@@ -28,6 +28,10 @@ enum Command {
         config: Option<PathBuf>,
         /// The events: one JSON object per line. Reads stdin when omitted or `-`.
         file: Option<PathBuf>,
+        /// What the lines are: `v1` (our contract), or a platform's own payloads translated
+        /// by its connector: `teleport` (audit events), `aws-team` (TEAM notifications).
+        #[arg(long, default_value = "v1")]
+        source: anomalies_core::connectors::Source,
     },
     /// Replay the bundled sample stream and print the anomalies as a table.
     Demo {
@@ -107,7 +111,11 @@ fn main() -> anyhow::Result<()> {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
     match Cli::parse().command {
-        Command::Replay { config, file } => commands::replay(config.as_deref(), file.as_deref()),
+        Command::Replay {
+            config,
+            file,
+            source,
+        } => commands::replay(config.as_deref(), file.as_deref(), source),
         Command::Demo { config } => commands::demo(config.as_deref()),
         Command::Generate {
             events,

@@ -4,6 +4,7 @@
 //! event" (ignored silently, and counted). One file per platform; how to point each platform
 //! at us and its field mapping are in `docs/connectors.md`.
 
+pub mod aws_team;
 pub mod teleport;
 
 use crate::domain::{AccessEvent, Decision, EventId, RequestId, RequestStatus, TenantId};
@@ -17,15 +18,17 @@ pub enum Source {
     /// Our own contract (no translation).
     V1,
     Teleport,
+    AwsTeam,
 }
 
 impl Source {
-    pub const ALL: [Source; 2] = [Self::V1, Self::Teleport];
+    pub const ALL: [Source; 3] = [Self::V1, Self::Teleport, Self::AwsTeam];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::V1 => "v1",
             Self::Teleport => "teleport",
+            Self::AwsTeam => "aws-team",
         }
     }
 }
@@ -38,7 +41,7 @@ impl fmt::Display for Source {
 
 /// A source name that is not one of [`Source::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown source {0:?} (expected one of v1, teleport)")]
+#[error("unknown source {0:?} (expected one of v1, teleport, aws-team)")]
 pub struct UnknownSource(pub String);
 
 impl FromStr for Source {
@@ -96,5 +99,22 @@ impl ConnectorError {
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+/// Translate one payload of a platform `source` for `tenant` (v1 events are parsed by
+/// [`crate::contract`], not here: for [`Source::V1`] this is an error).
+pub fn translate(
+    source: Source,
+    payload: &[u8],
+    tenant: &TenantId,
+) -> Result<Translation, ConnectorError> {
+    match source {
+        Source::V1 => Err(ConnectorError::new(
+            "$",
+            "v1 events are parsed by the contract, not a connector",
+        )),
+        Source::Teleport => teleport::translate(payload, tenant),
+        Source::AwsTeam => aws_team::translate(payload, tenant),
     }
 }

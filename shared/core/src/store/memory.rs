@@ -54,6 +54,21 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// A request already seen, as the detector knows it: its group's scope (requester,
+    /// integration, resources, permissions — the same for every request of a group) from the
+    /// group's latest request, with this request's own id and creation time. `None` for a
+    /// request never seen.
+    pub fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<AccessRequest> {
+        let index = *self.tenant(tenant)?.requests.get(request)?;
+        let (_, group) = self.groups.get(index)?;
+        let entry = group.entries.iter().find(|e| &e.request_id == request)?;
+        let mut known = (**group.latest_request.as_ref()?).clone();
+        known.id = request.clone();
+        known.created_at = entry.created_at;
+        known.decision = None;
+        Some(known)
+    }
+
     /// Every anomaly, ordered by `detected_at`, then id.
     pub fn anomalies_by_detection(&self) -> Vec<&Anomaly> {
         let mut all: Vec<&Anomaly> = self.anomalies.values().map(|a| &**a).collect();

@@ -16,6 +16,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::io::BufRead;
 
+pub use crate::connectors::Source;
+
+mod source;
+
 /// Counts for the summary line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReplaySummary {
@@ -26,6 +30,8 @@ pub struct ReplaySummary {
     pub duplicates: u64,
     /// Lines that were not valid events.
     pub rejected: u64,
+    /// Platform events that are not about access requests (a login, a session), skipped.
+    pub ignored: u64,
     pub sweeps: u64,
     /// Anomalies in their final state, by type.
     pub anomalies: BTreeMap<AnomalyType, u64>,
@@ -48,8 +54,8 @@ impl fmt::Display for ReplaySummary {
         let suppressed: u64 = self.suppressed.values().sum();
         writeln!(
             f,
-            "summary: lines={} events={} duplicates={} rejected={} sweeps={}",
-            self.lines, self.events, self.duplicates, self.rejected, self.sweeps
+            "summary: lines={} events={} duplicates={} rejected={} ignored={} sweeps={}",
+            self.lines, self.events, self.duplicates, self.rejected, self.ignored, self.sweeps
         )?;
         writeln!(
             f,
@@ -69,7 +75,21 @@ impl fmt::Display for ReplaySummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineError {
     pub line: u64,
-    pub error: ContractError,
+    pub error: LineProblem,
+}
+
+/// What was wrong with a line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineProblem {
+    /// Not a valid v1 event.
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    /// A platform payload that could not be read (its own field is named).
+    #[error(transparent)]
+    Platform(#[from] crate::connectors::ConnectorError),
+    /// A state change naming a request no earlier event described.
+    #[error("request {0:?} is not known (no earlier event carries its scope)")]
+    UnknownRequest(String),
 }
 
 impl fmt::Display for LineError {
@@ -129,7 +149,7 @@ impl<'d> Replayer<'d> {
                 self.summary.rejected += 1;
                 Err(LineError {
                     line: number,
-                    error,
+                    error: error.into(),
                 })
             }
         }
@@ -225,19 +245,29 @@ pub fn replay_reader<R: BufRead>(
 
 /// [`replay_reader`] with a replayer set up by the caller (e.g. [`Replayer::with_full_sweeps`]).
 pub fn replay_with<R: BufRead>(
+    replayer: Replayer<'_>,
+    input: R,
+    on_error: impl FnMut(&LineError),
+) -> std::io::Result<(Vec<Anomaly>, ReplaySummary)> {
+    replay_source(replayer, Source::V1, input, on_error)
+}
+
+/// [`replay_with`] for a platform's payloads, one per line, translated by its connector.
+pub fn replay_source<R: BufRead>(
     mut replayer: Replayer<'_>,
+    source: Source,
     input: R,
     mut on_error: impl FnMut(&LineError),
 ) -> std::io::Result<(Vec<Anomaly>, ReplaySummary)> {
     for_each_line(input, MAX_EVENT_BYTES, |number, line| {
         let result = match line {
-            Line::Text(text) => replayer.push_line(number, text),
+            Line::Text(text) => replayer.push_payload(number, text, source),
             Line::TooLong(size) => {
                 replayer.summary.lines += 1;
                 replayer.summary.rejected += 1;
                 Err(LineError {
                     line: number,
-                    error: ContractError::TooLarge(size),
+                    error: ContractError::TooLarge(size).into(),
                 })
             }
         };

@@ -1,0 +1,177 @@
+//! Replaying platforms' own payloads (`replay --source`): Teleport's reviews name only the
+//! request and are completed from its create; a review for a request never seen is reported
+//! by line; other audit events are ignored and counted; TEAM's whole records replay as they are.
+
+use anomalies_core::anomaly::{AnomalyType, Evidence};
+use anomalies_core::config::Config;
+use anomalies_core::engine::Detector;
+use anomalies_core::replay::{replay_source, LineError, Replayer, Source};
+use serde_json::{json, Value};
+
+fn lines(events: &[Value]) -> String {
+    events.iter().map(|e| format!("{e}\n")).collect()
+}
+
+fn replay(
+    source: Source,
+    input: &str,
+) -> (
+    Vec<anomalies_core::anomaly::Anomaly>,
+    anomalies_core::replay::ReplaySummary,
+    Vec<String>,
+) {
+    let detector = Detector::new(Config::default()).unwrap();
+    let mut errors = Vec::new();
+    let (anomalies, summary) = replay_source(
+        Replayer::new(&detector),
+        source,
+        input.as_bytes(),
+        |e: &LineError| errors.push(e.to_string()),
+    )
+    .unwrap();
+    (anomalies, summary, errors)
+}
+
+fn create(uid: &str, id: &str, time: &str) -> Value {
+    json!({"event": "access_request.create", "code": "T5000I", "uid": uid, "time": time, "id": id,
+        "user": "dan", "state": "PENDING", "cluster_name": "main", "roles": ["reader"],
+        "resource_ids": [{"cluster": "main", "kind": "db", "name": "orders-replica"}]})
+}
+
+fn review(uid: &str, id: &str, time: &str, state: &str, reviewer: &str) -> Value {
+    json!({"event": "access_request.review", "code": "T5002I", "uid": uid, "time": time, "id": id,
+        "reviewer": reviewer, "proposed_state": state, "state": state, "reason": "checked"})
+}
+
+#[test]
+fn a_teleport_approval_after_a_manual_denial_is_found_from_reviews_that_name_only_the_request() {
+    // Arrange: req-1 denied by carol; req-2 for the same scope approved by bob a day later.
+    let stream = lines(&[
+        create("e1", "req-1", "2026-03-01T09:00:00Z"),
+        review("e2", "req-1", "2026-03-01T09:10:00Z", "DENIED", "carol"),
+        json!({"event": "user.login", "uid": "e3", "time": "2026-03-01T09:11:00Z", "user": "dan"}),
+        create("e4", "req-2", "2026-03-02T09:00:00Z"),
+        review("e5", "req-2", "2026-03-02T09:05:00Z", "APPROVED", "bob"),
+        review("e5", "req-2", "2026-03-02T09:05:00Z", "APPROVED", "bob"),
+        review("e6", "req-9", "2026-03-02T09:06:00Z", "APPROVED", "bob"),
+        json!({"event": "access_request.expire", "code": "T5005I", "uid": "e7", "time": "2026-03-02T17:05:00Z", "id": "req-2"}),
+    ]);
+    // Act
+    let (anomalies, summary, errors) = replay(Source::Teleport, &stream);
+    // Assert
+    assert_eq!(
+        errors,
+        [r#"line 7: request "req-9" is not known (no earlier event carries its scope)"#]
+    );
+    assert_eq!(
+        (
+            summary.lines,
+            summary.events,
+            summary.duplicates,
+            summary.rejected,
+            summary.ignored
+        ),
+        (8, 5, 1, 1, 1)
+    );
+    let reversed: Vec<_> = anomalies
+        .iter()
+        .filter(|a| a.kind == AnomalyType::ApprovedAfterRejection)
+        .collect();
+    assert_eq!(reversed.len(), 1, "{anomalies:#?}");
+    let a = reversed[0];
+    assert_eq!(
+        (a.request_id.as_str(), a.requester.id.as_str()),
+        ("req-2", "dan")
+    );
+    let Evidence::ApprovedAfterRejection {
+        rejected_request_id,
+        rejected_by,
+        approved_by,
+        ..
+    } = &a.evidence
+    else {
+        panic!("{:?}", a.evidence)
+    };
+    assert_eq!(rejected_request_id.as_str(), "req-1");
+    assert_eq!(rejected_by.as_ref().map(|p| p.id.as_str()), Some("carol"));
+    assert_eq!(approved_by.as_ref().map(|p| p.id.as_str()), Some("bob"));
+}
+
+#[test]
+fn an_approval_by_the_bot_after_a_manual_denial_is_still_flagged_citing_the_bot() {
+    // Arrange: the rule asks whether a person rejected; the approval may be automatic.
+    let stream = lines(&[
+        create("e1", "req-1", "2026-03-01T09:00:00Z"),
+        review("e2", "req-1", "2026-03-01T09:10:00Z", "DENIED", "carol"),
+        create("e3", "req-2", "2026-03-02T09:00:00Z"),
+        review(
+            "e4",
+            "req-2",
+            "2026-03-02T09:05:00Z",
+            "APPROVED",
+            "@teleport-access-approval-bot",
+        ),
+    ]);
+    // Act
+    let (anomalies, _, errors) = replay(Source::Teleport, &stream);
+    // Assert
+    assert!(errors.is_empty(), "{errors:?}");
+    let a = anomalies
+        .iter()
+        .find(|a| a.kind == AnomalyType::ApprovedAfterRejection)
+        .expect("flagged");
+    let Evidence::ApprovedAfterRejection { approved_by, .. } = &a.evidence else {
+        panic!("{:?}", a.evidence)
+    };
+    assert_eq!(
+        approved_by.as_ref().map(|p| p.id.as_str()),
+        Some("@teleport-access-approval-bot")
+    );
+}
+
+#[test]
+fn team_notifications_replay_as_whole_requests() {
+    // Arrange: an administrator permission set on a production account, approved.
+    let record = |status: &str, at: &str| {
+        json!({
+            "id": "r-1", "email": "eve@example.com", "username": "eve", "accountId": "111122223333",
+            "accountName": "prod-payments", "role": "AdministratorAccess", "status": status,
+            "approvalRequired": true, "approver": "ops@example.com", "duration": "3600",
+            "startTime": "2026-03-02T10:00:00Z", "createdAt": "2026-03-02T09:58:00Z", "updatedAt": at,
+        })
+    };
+    let stream = lines(&[
+        record("pending", "2026-03-02T09:58:00Z"),
+        record("approved", "2026-03-02T10:01:00Z"),
+        json!({"Type": "SubscriptionConfirmation", "MessageId": "m", "Token": "t"}),
+    ]);
+    // Act
+    let (anomalies, summary, errors) = replay(Source::AwsTeam, &stream);
+    // Assert
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!((summary.events, summary.ignored), (2, 1));
+    let high_risk: Vec<_> = anomalies
+        .iter()
+        .filter(|a| a.kind == AnomalyType::HighRiskAccess)
+        .collect();
+    assert_eq!(high_risk.len(), 1, "{anomalies:#?}");
+    assert_eq!(high_risk[0].request_id.as_str(), "r-1");
+}
+
+#[test]
+fn a_bad_platform_line_is_reported_naming_its_field_and_nothing_else_is_lost() {
+    let mut bad = create("e2", "req-2", "2026-03-01T10:00:00Z");
+    bad["state"] = json!("MAYBE");
+    let stream = lines(&[
+        create("e1", "req-1", "2026-03-01T09:00:00Z"),
+        bad,
+        create("e3", "req-3", "2026-03-01T11:00:00Z"),
+    ]);
+    let (_, summary, errors) = replay(Source::Teleport, &stream);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("line 2: state: unknown state \"MAYBE\""),
+        "{errors:?}"
+    );
+    assert_eq!((summary.events, summary.rejected), (2, 1));
+}
