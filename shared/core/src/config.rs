@@ -30,6 +30,9 @@ pub struct Config {
     pub access_automation: AutomationConfig,
     /// Applies to every rule.
     pub allowlist: AllowlistConfig,
+    /// Tags for resources by id or name pattern, applied before the rules
+    /// ([`crate::catalog`]).
+    pub catalog: Vec<crate::catalog::CatalogEntry>,
 }
 
 /// Requester, integration and resource ids (exact or glob: `*`, `?`, `[a-z]`) whose
@@ -221,6 +224,7 @@ impl Config {
                 return Err(message.to_owned());
             }
         }
+        crate::catalog::check(&self.catalog)?;
         for pattern in self.all_allowlist_patterns() {
             glob::Pattern::new(pattern)
                 .map_err(|e| format!("allowlist pattern {pattern:?}: {e}"))?;

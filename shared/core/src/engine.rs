@@ -3,6 +3,7 @@
 //! safe to repeat, which is what at-least-once delivery needs.
 
 use crate::anomaly::{Anomaly, AnomalyType, AutomationTrigger, Evidence, Severity, TriageStatus};
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::domain::{AccessEvent, AccessRequest, RequestStatus, TenantId};
 use crate::rules::access_automation::{self, GroupEntry};
@@ -77,6 +78,7 @@ pub struct Detector {
     config: Config,
     high_risk: HighRiskRule,
     allowlists: [Allowlist; 4],
+    catalog: Catalog,
 }
 
 fn index(kind: AnomalyType) -> usize {
@@ -99,6 +101,7 @@ impl Detector {
         ];
         Ok(Self {
             high_risk: HighRiskRule::new(&config.high_risk_access),
+            catalog: Catalog::compile(&config.catalog)?,
             config,
             allowlists,
         })
@@ -142,9 +145,10 @@ impl Detector {
     pub fn process_unseen<S: DetectionStore>(
         &self,
         store: &mut S,
-        event: AccessEvent,
+        mut event: AccessEvent,
         now: DateTime<Utc>,
     ) -> Outcome {
+        self.catalog.apply(&mut event.request);
         let mut out = Outcome::default();
         let tenant = &event.tenant_id;
         let request = &event.request;

@@ -5,6 +5,7 @@
 
 pub mod anomaly;
 pub mod bus;
+pub mod catalog;
 pub mod config;
 pub mod connectors;
 pub mod contract;

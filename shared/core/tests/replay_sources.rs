@@ -12,15 +12,18 @@ fn lines(events: &[Value]) -> String {
     events.iter().map(|e| format!("{e}\n")).collect()
 }
 
-fn replay(
-    source: Source,
-    input: &str,
-) -> (
+type Replayed = (
     Vec<anomalies_core::anomaly::Anomaly>,
     anomalies_core::replay::ReplaySummary,
     Vec<String>,
-) {
-    let detector = Detector::new(Config::default()).unwrap();
+);
+
+fn replay(source: Source, input: &str) -> Replayed {
+    replay_with_config(Config::default(), source, input)
+}
+
+fn replay_with_config(config: Config, source: Source, input: &str) -> Replayed {
+    let detector = Detector::new(config).unwrap();
     let mut errors = Vec::new();
     let (anomalies, summary) = replay_source(
         Replayer::new(&detector),
@@ -174,4 +177,30 @@ fn a_bad_platform_line_is_reported_naming_its_field_and_nothing_else_is_lost() {
         "{errors:?}"
     );
     assert_eq!((summary.events, summary.rejected), (2, 1));
+}
+
+#[test]
+fn the_resource_catalog_tags_teleport_resources_so_high_risk_access_sees_them() {
+    // Arrange: an admin role on a database whose name has no sensitive keyword.
+    let mut admin = create("e1", "req-1", "2026-03-01T09:00:00Z");
+    admin["roles"] = json!(["db-admin"]);
+    let stream = lines(&[admin]);
+    let catalog = Config::from_toml(
+        "[[catalog]]\nresource = \"/main/db/orders-*\"\ntags = { env = \"prod\" }\n",
+    )
+    .unwrap();
+    let high_risk = |anomalies: &[anomalies_core::anomaly::Anomaly]| {
+        anomalies
+            .iter()
+            .filter(|a| a.kind == AnomalyType::HighRiskAccess)
+            .count()
+    };
+    // Act
+    let (without, _, _) = replay(Source::Teleport, &stream);
+    let (with, _, errors) = replay_with_config(catalog, Source::Teleport, &stream);
+    // Assert
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!((high_risk(&without), high_risk(&with)), (0, 1));
+    let tagged = &with[0].resources[0];
+    assert_eq!(tagged.tags.get("env"), Some("prod"));
 }
