@@ -17,9 +17,16 @@ function load() {
 }
 function save(value) { sessionStorage.setItem(KEY, JSON.stringify(value)); }
 
-/** The issuer's endpoints: those configured, else its discovery document. */
-async function endpoints(config) {
-  if (config.authorization_endpoint && config.token_endpoint) return config;
+let discovery = null;
+
+/** The issuer's endpoints: those configured, else its discovery document (fetched once). */
+function endpoints(config) {
+  if (config.authorization_endpoint && config.token_endpoint) return Promise.resolve(config);
+  discovery = discovery || discover(config).catch((e) => { discovery = null; throw e; });
+  return discovery;
+}
+
+async function discover(config) {
   const response = await fetch(`${config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
   if (!response.ok) throw new Error(`the issuer's discovery document answered ${response.status}`);
   const discovered = await response.json();

@@ -18,7 +18,7 @@
 //! `revoker` is named, else expired; expired (a request nobody decided in time); error →
 //! failed. The `approver` decides approvals and rejections, manually.
 
-use super::{ConnectorError, Translated, Translation};
+use super::{instant, ConnectorError, Translated, Translation};
 use crate::domain::{
     AccessEvent, AccessRequest, Decision, DecisionMode, EventId, Integration, IntegrationId, Party,
     RequestId, RequestStatus, Resource, ResourceId, Tags, TenantId, UserId,
@@ -60,15 +60,6 @@ fn required<'v>(record: &'v Value, field: &str) -> Result<&'v str, ConnectorErro
         Some(Value::String(s)) => Ok(s.trim()),
         Some(_) => Err(ConnectorError::new(field, "must be a string")),
     }
-}
-
-fn instant(text: &str, field: &str) -> Result<DateTime<Utc>, ConnectorError> {
-    crate::timestamp::parse_rfc3339(text).map_err(|e| {
-        ConnectorError::new(
-            field,
-            format!("{text:?} is not an RFC 3339 timestamp ({e})"),
-        )
-    })
 }
 
 /// Translate one TEAM notification (or bare record) for `tenant`.

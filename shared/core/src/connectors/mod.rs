@@ -102,6 +102,16 @@ impl ConnectorError {
     }
 }
 
+/// A platform's RFC 3339 time, or an error naming its field.
+fn instant(text: &str, field: &str) -> Result<DateTime<Utc>, ConnectorError> {
+    crate::timestamp::parse_rfc3339(text).map_err(|e| {
+        ConnectorError::new(
+            field,
+            format!("{text:?} is not an RFC 3339 timestamp ({e})"),
+        )
+    })
+}
+
 /// Translate one payload of a platform `source` for `tenant` (v1 events are parsed by
 /// [`crate::contract`], not here: for [`Source::V1`] this is an error).
 pub fn translate(

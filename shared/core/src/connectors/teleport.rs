@@ -21,7 +21,7 @@
 //! States: PENDING → pending, APPROVED and PROMOTED → approved, DENIED → rejected; APPLIED
 //! (the requester assumed the access) → granted. `uid` is the event id, `time` its time.
 
-use super::{ConnectorError, StateChange, Translated, Translation};
+use super::{instant, ConnectorError, StateChange, Translated, Translation};
 use crate::domain::{
     AccessEvent, AccessRequest, Decision, DecisionMode, EventId, Integration, Party, RequestId,
     RequestStatus, Resource, ResourceId, Tags, TenantId, UserId,
@@ -155,15 +155,6 @@ fn required<'e>(value: &'e Option<Cow<'_, str>>, field: &str) -> Result<&'e str,
         Some(_) => Err(ConnectorError::new(field, "must be a non-empty string")),
         None => Err(ConnectorError::new(field, "is required but missing")),
     }
-}
-
-fn instant(text: &str, field: &str) -> Result<DateTime<Utc>, ConnectorError> {
-    crate::timestamp::parse_rfc3339(text).map_err(|e| {
-        ConnectorError::new(
-            field,
-            format!("{text:?} is not an RFC 3339 timestamp ({e})"),
-        )
-    })
 }
 
 fn state(event: &Event) -> Result<RequestStatus, ConnectorError> {
