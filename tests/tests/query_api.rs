@@ -468,3 +468,38 @@ integration_tests::on_both_stores!(
     details_carry_links_and_recommendations,
     facets_count_values_under_the_other_filters,
 );
+
+#[tokio::test]
+async fn serve_takes_a_platforms_own_payloads_with_source() {
+    // Arrange: a Teleport create for a role, its review naming only the request, a login,
+    // and a review of a request never seen.
+    let h = Harness::memory();
+    let create = r#"{"event":"access_request.create","code":"T5000I","uid":"u1","time":"2026-03-01T09:00:00Z","id":"req-a","user":"dan","state":"PENDING","cluster_name":"main","roles":["admin"]}"#;
+    let review = r#"{"event":"access_request.review","code":"T5002I","uid":"u2","time":"2026-03-01T09:05:00Z","id":"req-a","reviewer":"bob","proposed_state":"APPROVED","state":"APPROVED"}"#;
+    let login = r#"{"event":"user.login","code":"T1000I","uid":"u3","time":"2026-03-01T09:06:00Z","user":"dan"}"#;
+    let orphan = review.replace("req-a", "req-z").replace("u2", "u4");
+    let body = [create, review, login, &orphan].join("\n");
+    // Act
+    let pushed = h
+        .call("POST", "/v1/events?source=teleport", ACME, Some(&body))
+        .await;
+    let unknown = h
+        .call("POST", "/v1/events?source=okta", ACME, Some(create))
+        .await;
+    // Assert
+    assert_eq!(pushed.status, 200, "{}", pushed.body);
+    assert_eq!(pushed.body["accepted"], 2);
+    assert_eq!(pushed.body["ignored"], 1);
+    assert_eq!(
+        pushed.body["rejected"],
+        serde_json::json!([
+            "line 4: request \"req-z\" is not known (no earlier event carries its scope)"
+        ])
+    );
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert!(
+        unknown.body.to_string().contains("source"),
+        "{}",
+        unknown.body
+    );
+}

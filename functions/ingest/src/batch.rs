@@ -4,20 +4,22 @@
 //! concerns; SQS redelivers them, and the event markers make redelivery safe:
 //! - an event already applied is a duplicate; its anomalies are announced again if they
 //!   never were (a crash between the write and the announcement);
-//! - an event whose write conflicted with another Lambda is retried on fresh state.
+//! - an event whose write conflicted with another Lambda is retried on fresh state;
+//! - a state change naming a request the table does not hold (its create may still be on
+//!   the way) is failed, so SQS redelivers it until the queue dead-letters it.
 
 use crate::handler::Context;
 use crate::message::Incoming;
 use anomalies_core::anomaly::AnomalyType;
 use anomalies_core::bus::{announce, Publication};
-use anomalies_core::domain::AccessEvent;
-use anomalies_core::engine::ChangeKind;
+use anomalies_core::domain::{AccessEvent, Observation, RequestId, TenantId};
+use anomalies_core::engine::{complete, ChangeKind};
 use anomalies_core::store::dynamo::keys::{self, ItemKey};
 use anomalies_core::store::dynamo::snapshot::{candidate_anomaly_keys, event_keys, Item, Snapshot};
 use anomalies_core::store::{EventLog, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[cfg(test)]
 mod tests;
@@ -29,6 +31,8 @@ pub struct Summary {
     pub events: usize,
     pub duplicates: usize,
     pub rejected: usize,
+    /// State changes for requests not (yet) known: failed, to be redelivered.
+    pub unknown_requests: usize,
     pub failed: usize,
     pub anomalies: BTreeMap<AnomalyType, usize>,
     pub republished: usize,
@@ -47,7 +51,7 @@ pub async fn process(ctx: &Context, messages: Vec<Incoming>, now: DateTime<Utc>)
     let requests_before = ctx.table.requests();
     let mut out = Outcome::default();
     out.summary.messages = messages.len();
-    let mut events: Vec<(String, AccessEvent)> = Vec::new();
+    let mut events: Vec<(String, Observation)> = Vec::new();
     for message in messages {
         match message.event {
             Ok(event) => events.push((message.id, event)),
@@ -69,7 +73,16 @@ pub async fn process(ctx: &Context, messages: Vec<Incoming>, now: DateTime<Utc>)
     };
     let mut publications: Vec<(String, Publication)> = Vec::new();
     let mut republish: Vec<(String, ItemKey)> = Vec::new();
-    for (id, event) in events {
+    for (id, observation) in events {
+        let event = match complete(&snapshot, observation) {
+            Ok(event) => event,
+            Err(unknown) => {
+                tracing::warn!(message_id = %id, reason = %unknown, "state change for an unknown request; it will be redelivered");
+                out.summary.unknown_requests += 1;
+                out.failed.push(id);
+                continue;
+            }
+        };
         if snapshot.is_tainted(&event) {
             out.failed.push(id);
             continue;
@@ -136,13 +149,59 @@ pub async fn process(ctx: &Context, messages: Vec<Incoming>, now: DateTime<Utc>)
     out
 }
 
-/// Read everything the batch's events may need, in as few requests as the limits allow.
-async fn load(ctx: &Context, events: &[(String, AccessEvent)]) -> Result<Snapshot, StoreError> {
-    let keys: Vec<ItemKey> = events
-        .iter()
-        .flat_map(|(_, e)| event_keys(e).into_iter().chain(candidate_anomaly_keys(e)))
-        .collect();
+/// Read everything the batch's events may need, in as few requests as the limits allow:
+/// first the requests that state changes name (their stored description says which other
+/// items the change touches), then every item of every event.
+async fn load(
+    ctx: &Context,
+    observations: &[(String, Observation)],
+) -> Result<Snapshot, StoreError> {
     let mut snapshot = Snapshot::new(ctx.retention.clone());
+    let mut named: Vec<ItemKey> = observations
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Observation::Change(c) => Some(ItemKey::new(
+                keys::request_pk(&c.tenant_id, &c.request_id),
+                keys::SK_REQUEST,
+            )),
+            Observation::Event(_) => None,
+        })
+        .collect();
+    named.sort();
+    named.dedup();
+    if !named.is_empty() {
+        for item in ctx.table.load(&named).await? {
+            snapshot.load(item);
+        }
+    }
+    // A change whose request is created earlier in this same batch is keyed by that create.
+    let mut in_batch: HashMap<(TenantId, RequestId), &AccessEvent> = HashMap::new();
+    let mut keys: Vec<ItemKey> = Vec::new();
+    for (_, observation) in observations {
+        let completed = match observation {
+            Observation::Event(event) => {
+                in_batch
+                    .entry((event.tenant_id.clone(), event.request.id.clone()))
+                    .or_insert(event);
+                Some((**event).clone())
+            }
+            Observation::Change(change) => {
+                complete(&snapshot, observation.clone()).ok().or_else(|| {
+                    let key = (change.tenant_id.clone(), change.request_id.clone());
+                    let create = in_batch.get(&key)?;
+                    Some(change.clone().complete(create.request.clone()))
+                })
+            }
+        };
+        if let Some(event) = completed {
+            keys.extend(
+                event_keys(&event)
+                    .into_iter()
+                    .chain(candidate_anomaly_keys(&event)),
+            );
+        }
+    }
+    keys.retain(|k| !named.contains(k));
     if keys.is_empty() {
         return Ok(snapshot);
     }

@@ -82,6 +82,7 @@ fn log_summary(summary: &Summary) {
         events = summary.events,
         duplicates = summary.duplicates,
         rejected = summary.rejected,
+        unknown_requests = summary.unknown_requests,
         failed = summary.failed,
         anomalies = %anomalies,
         republished = summary.republished,

@@ -1,9 +1,11 @@
-//! What arrives: an SQS batch whose bodies are EventBridge events (or bare v1 events), or
-//! one EventBridge event invoking the function directly.
+//! What arrives: an SQS batch whose bodies are EventBridge events (or bare v1.1 events), or
+//! one EventBridge event invoking the function directly. Each message says one thing: a
+//! whole event, or a state change naming only its request (completed from the stored
+//! request when the batch runs).
 
 use anomalies_core::bus::DetailType;
-use anomalies_core::contract::{parse_event, parse_event_value, ContractError};
-use anomalies_core::domain::AccessEvent;
+use anomalies_core::contract::{parse_observation, parse_observation_value, ContractError};
+use anomalies_core::domain::Observation;
 use aws_lambda_events::sqs::SqsEvent;
 use serde_json::Value;
 
@@ -29,12 +31,12 @@ pub enum BadMessage {
     Detail(#[source] ContractError),
 }
 
-/// One message: its id (the SQS message id, or the EventBridge event id) and its event, or
-/// why it is not one.
+/// One message: its id (the SQS message id, or the EventBridge event id) and what it says,
+/// or why it is not an access event.
 #[derive(Debug)]
 pub struct Incoming {
     pub id: String,
-    pub event: Result<AccessEvent, BadMessage>,
+    pub event: Result<Observation, BadMessage>,
 }
 
 /// How the function was invoked.
@@ -82,15 +84,15 @@ pub fn parse(payload: Value) -> Result<Invocation, UnknownPayload> {
 }
 
 /// An SQS body: an EventBridge event from the access-events rule, or a bare v1 event.
-fn from_body(body: &str) -> Result<AccessEvent, BadMessage> {
+fn from_body(body: &str) -> Result<Observation, BadMessage> {
     if !body.contains("\"detail-type\"") {
-        return parse_event(body.as_bytes()).map_err(BadMessage::Contract);
+        return parse_observation(body.as_bytes()).map_err(BadMessage::Contract);
     }
     let envelope: Value = serde_json::from_str(body).map_err(BadMessage::NotJson)?;
     from_envelope(&envelope)
 }
 
-fn from_envelope(envelope: &Value) -> Result<AccessEvent, BadMessage> {
+fn from_envelope(envelope: &Value) -> Result<Observation, BadMessage> {
     let detail_type = envelope
         .get("detail-type")
         .and_then(Value::as_str)
@@ -99,7 +101,7 @@ fn from_envelope(envelope: &Value) -> Result<AccessEvent, BadMessage> {
         return Err(BadMessage::DetailType(detail_type.to_owned()));
     }
     let detail = envelope.get("detail").ok_or(BadMessage::NoDetail)?;
-    parse_event_value(detail).map_err(BadMessage::Detail)
+    parse_observation_value(detail).map_err(BadMessage::Detail)
 }
 
 #[cfg(test)]

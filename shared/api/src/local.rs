@@ -11,9 +11,10 @@ use crate::ports::{
 use crate::routes::AppState;
 use anomalies_core::anomaly::Anomaly;
 use anomalies_core::bus::Bus;
-use anomalies_core::contract::parse_event;
-use anomalies_core::domain::{AnomalyId, TenantId};
-use anomalies_core::engine::{Detector, Outcome, SweepScope};
+use anomalies_core::connectors::{self, Source, Translation};
+use anomalies_core::contract::parse_observation;
+use anomalies_core::domain::{AnomalyId, Observation, TenantId};
+use anomalies_core::engine::{complete, Detector, Outcome, SweepScope};
 use anomalies_core::query::{self, AnomalyFilter, Facets, Field, Page};
 use anomalies_core::store::dynamo::keys::sortable_time;
 use anomalies_core::store::{AnomalyStore, MemoryStore};
@@ -203,9 +204,33 @@ fn documents(body: &[u8]) -> Vec<&[u8]> {
         .collect()
 }
 
+/// What one document says, for `tenant`: a v1.1 event (of that tenant only) or a platform
+/// payload translated by its connector.
+fn observations(
+    tenant: &TenantId,
+    source: Source,
+    document: &[u8],
+) -> Result<Option<Vec<Observation>>, String> {
+    if source != Source::V1 {
+        return match connectors::translate(source, document, tenant) {
+            Ok(Translation::Events(list)) => Ok(Some(list)),
+            Ok(Translation::NotAccessRequest) => Ok(None),
+            Err(err) => Err(err.to_string()),
+        };
+    }
+    let observation = parse_observation(document).map_err(|e| e.to_string())?;
+    if observation.tenant_id() != tenant {
+        return Err(format!(
+            "tenant_id: {:?} is not the tenant of your credentials",
+            observation.tenant_id().as_str()
+        ));
+    }
+    Ok(Some(vec![observation]))
+}
+
 #[async_trait]
 impl EventIntake for LocalStore {
-    async fn ingest(&self, tenant: &TenantId, body: &[u8]) -> IntakeReport {
+    async fn ingest(&self, tenant: &TenantId, source: Source, body: &[u8]) -> IntakeReport {
         let mut report = IntakeReport::default();
         let mut local = self.inner.write().await;
         let Local {
@@ -214,30 +239,37 @@ impl EventIntake for LocalStore {
             clock,
         } = &mut *local;
         for (line, document) in documents(body).into_iter().enumerate() {
-            let event = match parse_event(document) {
-                Ok(e) if &e.tenant_id == tenant => e,
-                Ok(e) => {
-                    report.rejected.push(format!(
-                        "line {}: tenant_id: {:?} is not the tenant of your credentials",
-                        line + 1,
-                        e.tenant_id.as_str()
-                    ));
+            let list = match observations(tenant, source, document) {
+                Ok(Some(list)) => list,
+                Ok(None) => {
+                    report.ignored += 1;
                     continue;
                 }
-                Err(err) => {
-                    report.rejected.push(format!("line {}: {err}", line + 1));
+                Err(reason) => {
+                    report.rejected.push(format!("line {}: {reason}", line + 1));
                     continue;
                 }
             };
-            let now = clock.map_or(event.occurred_at, |c| c.max(event.occurred_at));
-            *clock = Some(now);
-            let outcome = detector.process(store, event, now);
-            if outcome.duplicate {
-                report.duplicates += 1;
-            } else {
-                report.accepted += 1;
+            for observation in list {
+                let event = match complete(&*store, observation) {
+                    Ok(event) => event,
+                    Err(unknown) => {
+                        report
+                            .rejected
+                            .push(format!("line {}: {unknown}", line + 1));
+                        continue;
+                    }
+                };
+                let now = clock.map_or(event.occurred_at, |c| c.max(event.occurred_at));
+                *clock = Some(now);
+                let outcome = detector.process(store, event, now);
+                if outcome.duplicate {
+                    report.duplicates += 1;
+                } else {
+                    report.accepted += 1;
+                }
+                record(&mut report, &outcome);
             }
-            record(&mut report, &outcome);
         }
         if let Some(now) = *clock {
             let outcome = detector.sweep(store, now, SweepScope::Full);

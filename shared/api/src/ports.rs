@@ -4,6 +4,7 @@
 //! wire the in-memory [`crate::local::LocalStore`] and [`anomalies_core::bus::MemoryBus`].
 
 use anomalies_core::anomaly::Anomaly;
+use anomalies_core::connectors::Source;
 use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::query::{AnomalyFilter, Facets, Field, Page, ReadError};
 use anomalies_core::store::StoreError;
@@ -109,13 +110,16 @@ pub trait Requesters: Send + Sync {
 pub struct IntakeReport {
     pub accepted: u64,
     pub duplicates: u64,
+    /// Platform payloads that are not about access requests, skipped.
+    pub ignored: u64,
     pub rejected: Vec<String>,
     /// Ids of anomalies detected or updated.
     pub anomalies: Vec<String>,
 }
 
-/// Taking in raw events (JSON or JSON lines): `anomalies serve` only.
+/// Taking in raw events (JSON or JSON lines, in our contract or a platform's format):
+/// `anomalies serve` only.
 #[async_trait]
 pub trait EventIntake: Send + Sync {
-    async fn ingest(&self, tenant: &TenantId, body: &[u8]) -> IntakeReport;
+    async fn ingest(&self, tenant: &TenantId, source: Source, body: &[u8]) -> IntakeReport;
 }

@@ -1,13 +1,16 @@
-//! Event contract v1: the JSON an access platform sends for every access-request state
-//! change, and its parsing into [`AccessEvent`]. Parse, don't validate: once an event is an
-//! `AccessEvent`, every required field is present, non-empty and well-typed.
+//! Event contract v1.1: the JSON an access platform sends for every access-request state
+//! change, and its parsing into an [`Observation`] — a whole [`AccessEvent`], or (new in
+//! v1.1) a state change that names only `request.id`, `status` and, for decisions,
+//! `decision`, for a request an earlier event described. Every v1 event is a valid v1.1
+//! event. Parse, don't validate: once parsed, every required field is present, non-empty and
+//! well-typed.
 //!
 //! The published JSON Schema is `events/schema/access-request-event.v1.schema.json`; a test
 //! checks that the schema and this parser accept and reject the same sample events.
 
 mod wire;
 
-use crate::domain::AccessEvent;
+use crate::domain::{AccessEvent, Observation};
 use serde::Deserialize;
 use wire::WireEvent;
 
@@ -36,7 +39,7 @@ impl ContractError {
 }
 
 /// Parse one event from JSON bytes.
-pub fn parse_event(bytes: &[u8]) -> Result<AccessEvent, ContractError> {
+pub fn parse_observation(bytes: &[u8]) -> Result<Observation, ContractError> {
     if bytes.len() > MAX_EVENT_BYTES {
         return Err(ContractError::TooLarge(bytes.len()));
     }
@@ -46,20 +49,40 @@ pub fn parse_event(bytes: &[u8]) -> Result<AccessEvent, ContractError> {
     };
     // sonic-rs (SIMD) on the fast path; serde_json explains failures below.
     match sonic_rs::from_str::<WireEvent>(text) {
-        Ok(wire) => AccessEvent::try_from(wire),
+        Ok(wire) => Observation::try_from(wire),
         // The fast path failed: parse again, slowly, to name the field that is wrong.
         Err(_) => Err(explain_serde_error(bytes)),
     }
 }
 
 /// Parse an event already decoded as a JSON value (an EventBridge `detail`, say).
-pub fn parse_event_value(value: &serde_json::Value) -> Result<AccessEvent, ContractError> {
+pub fn parse_observation_value(value: &serde_json::Value) -> Result<Observation, ContractError> {
     match WireEvent::deserialize(value) {
-        Ok(wire) => AccessEvent::try_from(wire),
+        Ok(wire) => Observation::try_from(wire),
         Err(_) => {
             let bytes = serde_json::to_vec(value).unwrap_or_default();
             Err(explain_serde_error(&bytes))
         }
+    }
+}
+
+/// Parse one event that must describe its request (not a v1.1 state change).
+pub fn parse_event(bytes: &[u8]) -> Result<AccessEvent, ContractError> {
+    whole(parse_observation(bytes)?)
+}
+
+/// [`parse_event`] for a decoded JSON value.
+pub fn parse_event_value(value: &serde_json::Value) -> Result<AccessEvent, ContractError> {
+    whole(parse_observation_value(value)?)
+}
+
+fn whole(observation: Observation) -> Result<AccessEvent, ContractError> {
+    match observation {
+        Observation::Event(event) => Ok(*event),
+        Observation::Change(_) => Err(ContractError::field(
+            "request.created_at",
+            "is required but missing (this event names only its request)",
+        )),
     }
 }
 
@@ -245,6 +268,75 @@ mod tests {
         assert_eq!(
             parse_event(&big).unwrap_err(),
             ContractError::TooLarge(MAX_EVENT_BYTES + 1)
+        );
+    }
+
+    fn change_of(value: serde_json::Value) -> Result<crate::domain::StateChange, ContractError> {
+        match parse_observation(&serde_json::to_vec(&value).unwrap())? {
+            Observation::Change(change) => Ok(change),
+            Observation::Event(_) => panic!("parsed as a whole event"),
+        }
+    }
+
+    #[test]
+    fn an_event_naming_only_the_request_is_a_state_change() {
+        // Arrange
+        let value = json!({"event_id": "evt-2", "occurred_at": "2026-01-05T11:00:00Z",
+            "request": {"id": "req-1", "status": "rejected",
+                        "decision": {"mode": "manual", "by": {"id": "bob"}, "reason": "no"}}});
+        // Act
+        let change = change_of(value).unwrap();
+        // Assert
+        assert_eq!(change.request_id.as_str(), "req-1");
+        assert_eq!(change.status, RequestStatus::Rejected);
+        assert_eq!(change.tenant_id.as_str(), "default");
+        let decision = change.decision.unwrap();
+        assert_eq!(decision.by.unwrap().id.as_str(), "bob");
+        assert_eq!(decision.reason.as_deref(), Some("no"));
+    }
+
+    #[test]
+    fn a_pending_event_must_describe_its_request() {
+        let value = json!({"event_id": "e", "occurred_at": "2026-01-05T11:00:00Z",
+                           "request": {"id": "req-1", "status": "pending"}});
+        let message = change_of(value).unwrap_err().to_string();
+        assert!(
+            message.starts_with("request.created_at: is required but missing"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_request_with_some_describing_fields_must_have_all_of_them() {
+        let message = error_of(|v| {
+            let request = v["request"].as_object_mut().unwrap();
+            request.remove("resources");
+        });
+        assert_eq!(message, "request.resources: is required but missing");
+    }
+
+    #[test]
+    fn a_state_change_still_needs_a_known_status_and_a_request_id() {
+        let bad_status = json!({"event_id": "e", "occurred_at": "2026-01-05T11:00:00Z",
+                                "request": {"id": "req-1", "status": "done"}});
+        assert!(change_of(bad_status)
+            .unwrap_err()
+            .to_string()
+            .starts_with("request.status: unknown status"));
+        let no_id = json!({"event_id": "e", "occurred_at": "2026-01-05T11:00:00Z",
+                           "request": {"status": "expired"}});
+        let err = parse_observation(&serde_json::to_vec(&no_id).unwrap()).unwrap_err();
+        assert_eq!(err.to_string(), "request.id: is required but missing");
+    }
+
+    #[test]
+    fn parse_event_refuses_a_state_change_naming_what_it_lacks() {
+        let value = json!({"event_id": "e", "occurred_at": "2026-01-05T11:00:00Z",
+                           "request": {"id": "req-1", "status": "expired"}});
+        let message = parse(&value).unwrap_err().to_string();
+        assert!(
+            message.starts_with("request.created_at: is required"),
+            "{message}"
         );
     }
 

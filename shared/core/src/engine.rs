@@ -15,7 +15,10 @@ use crate::store::{DetectionStore, GroupKey, GroupState};
 use crate::summary::summarize;
 use chrono::{DateTime, Duration, Utc};
 
+mod complete;
 mod sweep;
+
+pub use complete::{complete, UnknownRequest};
 
 /// A configuration the detector cannot run with.
 #[derive(Debug, thiserror::Error)]

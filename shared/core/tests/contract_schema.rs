@@ -101,3 +101,20 @@ fn every_bad_line_is_rejected_by_both_with_a_reason_naming_the_field() {
         }
     }
 }
+
+#[test]
+fn a_v1_1_state_change_is_valid_for_both_and_a_partial_request_for_neither() {
+    // Arrange
+    let validator = validator();
+    let change = r#"{"event_id":"e2","occurred_at":"2026-03-02T10:00:00Z","request":{"id":"r1","status":"approved","decision":{"mode":"manual","by":{"id":"bob"}}}}"#;
+    let pending = r#"{"event_id":"e3","occurred_at":"2026-03-02T10:00:00Z","request":{"id":"r1","status":"pending"}}"#;
+    let partial = r#"{"event_id":"e4","occurred_at":"2026-03-02T10:00:00Z","request":{"id":"r1","status":"expired","requester":{"id":"alice"}}}"#;
+    for (line, valid) in [(change, true), (pending, false), (partial, false)] {
+        // Act
+        let value: Value = serde_json::from_str(line).unwrap();
+        let parsed = anomalies_core::contract::parse_observation(line.as_bytes());
+        // Assert
+        assert_eq!(validator.is_valid(&value), valid, "schema on {line}");
+        assert_eq!(parsed.is_ok(), valid, "parser on {line}: {parsed:?}");
+    }
+}

@@ -204,3 +204,87 @@ fn the_resource_catalog_tags_teleport_resources_so_high_risk_access_sees_them() 
     let tagged = &with[0].resources[0];
     assert_eq!(tagged.tags.get("env"), Some("prod"));
 }
+
+#[test]
+fn v1_1_state_changes_naming_only_the_request_find_what_whole_events_find() {
+    // Arrange: the same approval after a manual rejection, once with whole events and once
+    // with the decisions and the expiry naming only the request; plus an orphan on line 6.
+    let with_decision = |mut event: Value, decision: Value| {
+        if !decision.is_null() {
+            event["request"]["decision"] = decision;
+        }
+        event
+    };
+    let whole = |e: &str, id: &str, t: &str, status: &str, decision: Value| {
+        let created = if id == "r1" {
+            "2026-03-01T09:00:00Z"
+        } else {
+            "2026-03-02T09:00:00Z"
+        };
+        let event = json!({"event_id": e, "occurred_at": t, "request": {"id": id, "status": status,
+            "created_at": created, "requester": {"id": "dan"}, "integration": {"id": "pg"},
+            "resource_type": "db", "resources": [{"id": "orders"}], "permissions": ["read"]}});
+        with_decision(event, decision)
+    };
+    let by_id = |e: &str, id: &str, t: &str, status: &str, decision: Value| {
+        let event =
+            json!({"event_id": e, "occurred_at": t, "request": {"id": id, "status": status}});
+        with_decision(event, decision)
+    };
+    let manual = |who: &str| json!({"mode": "manual", "by": {"id": who}});
+    let v1 = lines(&[
+        whole("e1", "r1", "2026-03-01T09:00:00Z", "pending", Value::Null),
+        whole(
+            "e2",
+            "r1",
+            "2026-03-01T09:10:00Z",
+            "rejected",
+            manual("carol"),
+        ),
+        whole("e3", "r2", "2026-03-02T09:00:00Z", "pending", Value::Null),
+        whole(
+            "e4",
+            "r2",
+            "2026-03-02T09:05:00Z",
+            "approved",
+            manual("bob"),
+        ),
+        whole("e5", "r2", "2026-03-02T17:05:00Z", "expired", Value::Null),
+    ]);
+    let v1_1 = lines(&[
+        whole("e1", "r1", "2026-03-01T09:00:00Z", "pending", Value::Null),
+        by_id(
+            "e2",
+            "r1",
+            "2026-03-01T09:10:00Z",
+            "rejected",
+            manual("carol"),
+        ),
+        whole("e3", "r2", "2026-03-02T09:00:00Z", "pending", Value::Null),
+        by_id(
+            "e4",
+            "r2",
+            "2026-03-02T09:05:00Z",
+            "approved",
+            manual("bob"),
+        ),
+        by_id("e5", "r2", "2026-03-02T17:05:00Z", "expired", Value::Null),
+        by_id("e6", "r9", "2026-03-02T17:06:00Z", "expired", Value::Null),
+    ]);
+    // Act
+    let (expected, _, _) = replay(Source::V1, &v1);
+    let (found, summary, errors) = replay(Source::V1, &v1_1);
+    // Assert
+    let kinds = |a: &[anomalies_core::anomaly::Anomaly]| {
+        a.iter()
+            .map(|a| (a.kind, a.request_id.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert!(kinds(&expected).contains(&(AnomalyType::ApprovedAfterRejection, "r2".into())));
+    assert_eq!(kinds(&found), kinds(&expected));
+    assert_eq!(
+        errors,
+        ["line 6: request \"r9\" is not known (no earlier event carries its scope)"]
+    );
+    assert_eq!((summary.events, summary.rejected), (5, 1));
+}

@@ -5,7 +5,7 @@
 use super::*;
 use anomalies_core::bus::{DetailType, MemoryBus};
 use anomalies_core::config::Config;
-use anomalies_core::contract::parse_event;
+use anomalies_core::contract::parse_observation;
 use anomalies_core::engine::Detector;
 use anomalies_core::store::dynamo::memory_table::MemoryTable;
 use anomalies_core::store::dynamo::snapshot::Retention;
@@ -38,7 +38,7 @@ fn demo() -> Vec<Incoming> {
         .enumerate()
         .map(|(i, line)| Incoming {
             id: format!("m{i}"),
-            event: parse_event(line.as_bytes()).map_err(crate::message::BadMessage::Contract),
+            event: parse_observation(line.as_bytes()).map_err(crate::message::BadMessage::Contract),
         })
         .collect()
 }
@@ -53,7 +53,7 @@ fn again(id: &str) -> Incoming {
     let text = DEMO.lines().nth(line).unwrap();
     Incoming {
         id: id.to_owned(),
-        event: parse_event(text.as_bytes()).map_err(crate::message::BadMessage::Contract),
+        event: parse_observation(text.as_bytes()).map_err(crate::message::BadMessage::Contract),
     }
 }
 
@@ -129,7 +129,7 @@ async fn a_bad_message_is_rejected_alone() {
     // Arrange: the second message is not an event.
     let s = setup();
     let mut messages: Vec<Incoming> = demo().into_iter().take(3).collect();
-    messages[1].event = parse_event(b"{oops").map_err(crate::message::BadMessage::Contract);
+    messages[1].event = parse_observation(b"{oops").map_err(crate::message::BadMessage::Contract);
     // Act
     let outcome = process(&s.ctx, messages, at_end()).await;
     // Assert
@@ -194,4 +194,81 @@ async fn a_run_cut_off_midway_and_redelivered_whole_ends_like_a_clean_run() {
     assert_eq!(stored.len(), 3);
     assert!(stored.iter().all(|a| a.published));
     assert_eq!(announced(&s.bus).len(), 3, "each anomaly announced once");
+}
+
+/// The demo stream with every event after a request's first naming only the request (v1.1;
+/// a pending event, which creates the request, keeps describing it).
+fn demo_by_id() -> Vec<Incoming> {
+    let mut seen = BTreeSet::new();
+    DEMO.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let request = value["request"].clone();
+            let first = seen.insert(request["id"].as_str().unwrap().to_owned());
+            if !first && request["status"] != "pending" {
+                let mut change =
+                    serde_json::json!({"id": request["id"], "status": request["status"]});
+                if let Some(decision) = request.get("decision") {
+                    change["decision"] = decision.clone();
+                }
+                value["request"] = change;
+            }
+            Incoming {
+                id: format!("m{i}"),
+                event: parse_observation(value.to_string().as_bytes())
+                    .map_err(crate::message::BadMessage::Contract),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn state_changes_naming_only_the_request_store_what_whole_events_store() {
+    // Arrange: some changes meet their create in the same batch of 10, others a stored one.
+    let whole = setup();
+    let by_id = setup();
+    let changes = demo_by_id()
+        .iter()
+        .filter(|m| matches!(m.event, Ok(Observation::Change(_))))
+        .count();
+    assert!(
+        changes > 5,
+        "the demo has state changes to name by id ({changes})"
+    );
+    // Act
+    deliver(&whole.ctx, demo(), 0).await;
+    let delivered = deliver(&by_id.ctx, demo_by_id(), 0).await;
+    // Assert
+    assert_eq!(delivered, Delivered::default());
+    assert_eq!(by_id.table.anomalies(), whole.table.anomalies());
+    assert_eq!(announced(&by_id.bus), announced(&whole.bus));
+}
+
+#[tokio::test]
+async fn a_state_change_before_its_create_fails_until_the_create_is_stored() {
+    // Arrange: the demo's first request, its change delivered before its create.
+    let s = setup();
+    let messages = demo_by_id();
+    let first_id = messages[0].event.as_ref().unwrap().request_id().clone();
+    let change = messages
+        .iter()
+        .position(|m| matches!(&m.event, Ok(Observation::Change(c)) if c.request_id == first_id))
+        .unwrap();
+    let take = |i: usize| Incoming {
+        id: messages[i].id.clone(),
+        event: Ok(messages[i].event.as_ref().unwrap().clone()),
+    };
+    // Act
+    let early = process(&s.ctx, vec![take(change)], at_end()).await;
+    let create = process(&s.ctx, vec![take(0)], at_end()).await;
+    let redelivered = process(&s.ctx, vec![take(change)], at_end()).await;
+    // Assert
+    assert_eq!(early.failed, [messages[change].id.clone()]);
+    assert_eq!(
+        (early.summary.unknown_requests, early.summary.events),
+        (1, 0)
+    );
+    assert!(create.failed.is_empty() && redelivered.failed.is_empty());
+    assert_eq!(redelivered.summary.events, 1);
 }

@@ -5,7 +5,7 @@
 use super::*;
 use anomalies_core::bus::{DetailType, MemoryBus};
 use anomalies_core::config::Config;
-use anomalies_core::contract::parse_event_value;
+use anomalies_core::contract::parse_observation_value;
 use anomalies_core::store::dynamo::memory_table::MemoryTable;
 use ingest_function::message::Incoming;
 use serde_json::json;
@@ -56,7 +56,7 @@ async fn ingest(s: &Setup, requests: &[(String, String, DateTime<Utc>)]) {
         });
         let message = Incoming {
             id: format!("m-{id}"),
-            event: parse_event_value(&event)
+            event: parse_observation_value(&event)
                 .map_err(ingest_function::message::BadMessage::Contract),
         };
         let outcome = ingest_function::batch::process(&ingest, vec![message], *at).await;

@@ -18,7 +18,8 @@
 //! `revoker` is named, else expired; expired (a request nobody decided in time); error →
 //! failed. The `approver` decides approvals and rejections, manually.
 
-use super::{instant, ConnectorError, Translated, Translation};
+use super::{instant, ConnectorError, Translation};
+use crate::domain::Observation;
 use crate::domain::{
     AccessEvent, AccessRequest, Decision, DecisionMode, EventId, Integration, IntegrationId, Party,
     RequestId, RequestStatus, Resource, ResourceId, Tags, TenantId, UserId,
@@ -173,7 +174,7 @@ fn record_event(
         client: None,
         decision: decision(status, record)?,
     };
-    Ok(Translation::Events(vec![Translated::Event(Box::new(
+    Ok(Translation::Events(vec![Observation::Event(Box::new(
         AccessEvent {
             event_id: EventId::try_from(event_id).map_err(bad("MessageId"))?,
             tenant_id: tenant.clone(),

@@ -7,7 +7,7 @@
 pub mod aws_team;
 pub mod teleport;
 
-use crate::domain::{AccessEvent, Decision, EventId, RequestId, RequestStatus, TenantId};
+use crate::domain::{Observation, TenantId};
 use chrono::{DateTime, Utc};
 use std::fmt;
 use std::str::FromStr;
@@ -54,33 +54,12 @@ impl FromStr for Source {
     }
 }
 
-/// A state change that names only the request: the detector completes it from the request it
-/// already holds (its requester, integration, resources and permissions).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateChange {
-    pub event_id: EventId,
-    pub tenant_id: TenantId,
-    pub occurred_at: DateTime<Utc>,
-    pub request_id: RequestId,
-    pub status: RequestStatus,
-    pub decision: Option<Decision>,
-}
-
-/// One thing a platform payload says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Translated {
-    /// A whole request (a create, or a platform that sends the whole record every time).
-    Event(Box<AccessEvent>),
-    /// A change to a request named by id only.
-    Change(StateChange),
-}
-
 /// What a connector makes of one payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Translation {
     /// Zero or more events for the detector (zero: an access-request event that changes
     /// nothing the detector tracks, such as a review that leaves the request pending).
-    Events(Vec<Translated>),
+    Events(Vec<Observation>),
     /// Not an access-request event at all (a login, a session, a search): ignored, counted.
     NotAccessRequest,
 }

@@ -21,10 +21,10 @@
 //! States: PENDING → pending, APPROVED and PROMOTED → approved, DENIED → rejected; APPLIED
 //! (the requester assumed the access) → granted. `uid` is the event id, `time` its time.
 
-use super::{instant, ConnectorError, StateChange, Translated, Translation};
+use super::{instant, ConnectorError, Translation};
 use crate::domain::{
-    AccessEvent, AccessRequest, Decision, DecisionMode, EventId, Integration, Party, RequestId,
-    RequestStatus, Resource, ResourceId, Tags, TenantId, UserId,
+    AccessEvent, AccessRequest, Decision, DecisionMode, EventId, Integration, Observation, Party,
+    RequestId, RequestStatus, Resource, ResourceId, StateChange, Tags, TenantId, UserId,
 };
 use chrono::{DateTime, Utc};
 use compact_str::CompactString;
@@ -134,7 +134,7 @@ pub fn translate(payload: &[u8], tenant: &TenantId) -> Result<Translation, Conne
     let event: Event = serde_json::from_slice(payload).map_err(|_| shape(payload, &kind))?;
     let one = |t| Ok(Translation::Events(vec![t]));
     match kind.as_str() {
-        "access_request.create" => one(Translated::Event(Box::new(create(&event, tenant)?))),
+        "access_request.create" => one(Observation::Event(Box::new(create(&event, tenant)?))),
         "access_request.expire" => one(change(&event, tenant, RequestStatus::Expired, None)?),
         "access_request.delete" => one(change(&event, tenant, RequestStatus::Cancelled, None)?),
         _ => {
@@ -212,9 +212,9 @@ fn change(
     tenant: &TenantId,
     status: RequestStatus,
     decision: Option<Decision>,
-) -> Result<Translated, ConnectorError> {
+) -> Result<Observation, ConnectorError> {
     let (event_id, occurred_at, request_id) = header(event)?;
-    Ok(Translated::Change(StateChange {
+    Ok(Observation::Change(StateChange {
         event_id,
         tenant_id: tenant.clone(),
         occurred_at,

@@ -1,10 +1,12 @@
 //! The contract's wire shape (what the JSON holds, borrowed where it can be) and its
 //! conversion into the domain types, field by field, naming the path of whatever is wrong.
+//! A request that carries none of the describing fields is a v1.1 state change.
 
 use super::ContractError;
 use crate::domain::{
-    AccessEvent, AccessFlow, AccessRequest, Decision, DecisionMode, EventId, Integration, Party,
-    RequestId, RequestStatus, Resource, ResourceId, Tags, TenantId, UserId,
+    AccessEvent, AccessFlow, AccessRequest, Decision, DecisionMode, EventId, Integration,
+    Observation, Party, RequestId, RequestStatus, Resource, ResourceId, StateChange, Tags,
+    TenantId, UserId,
 };
 use chrono::{DateTime, Utc};
 use compact_str::CompactString;
@@ -27,13 +29,18 @@ struct WireRequest<'a> {
     id: CompactString,
     #[serde(borrow)]
     status: Cow<'a, str>,
-    #[serde(borrow)]
-    created_at: Cow<'a, str>,
-    requester: WireParty,
-    integration: WireIntegration,
-    resource_type: CompactString,
-    resources: Vec<WireResource>,
-    permissions: Vec<CompactString>,
+    #[serde(default, borrow)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(default)]
+    requester: Option<WireParty>,
+    #[serde(default)]
+    integration: Option<WireIntegration>,
+    #[serde(default)]
+    resource_type: Option<CompactString>,
+    #[serde(default)]
+    resources: Option<Vec<WireResource>>,
+    #[serde(default)]
+    permissions: Option<Vec<CompactString>>,
     #[serde(default)]
     access_flow: Option<WireAccessFlow>,
     #[serde(default)]
@@ -129,7 +136,7 @@ fn party(path: &'static str, wire: WireParty) -> Result<Party, ContractError> {
     })
 }
 
-impl<'a> TryFrom<WireEvent<'a>> for AccessEvent {
+impl<'a> TryFrom<WireEvent<'a>> for Observation {
     type Error = ContractError;
 
     fn try_from(wire: WireEvent<'a>) -> Result<Self, Self::Error> {
@@ -141,26 +148,84 @@ impl<'a> TryFrom<WireEvent<'a>> for AccessEvent {
             }
             Some(tenant) => id(FieldPath::Static("tenant_id"), tenant)?,
         };
-        Ok(AccessEvent {
-            event_id: id::<EventId>(FieldPath::Static("event_id"), wire.event_id)?,
+        let event_id = id::<EventId>(FieldPath::Static("event_id"), wire.event_id)?;
+        let occurred_at = timestamp("occurred_at", &wire.occurred_at)?;
+        if !wire.request.describes() {
+            return Ok(Observation::Change(change(
+                event_id,
+                tenant_id,
+                occurred_at,
+                wire.request,
+            )?));
+        }
+        Ok(Observation::Event(Box::new(AccessEvent {
+            event_id,
             tenant_id,
-            occurred_at: timestamp("occurred_at", &wire.occurred_at)?,
+            occurred_at,
             request: AccessRequest::try_from(wire.request)?,
-        })
+        })))
     }
+}
+
+impl WireRequest<'_> {
+    /// Whether the request carries any describing field (else it is a v1.1 state change).
+    fn describes(&self) -> bool {
+        self.created_at.is_some()
+            || self.requester.is_some()
+            || self.integration.is_some()
+            || self.resource_type.is_some()
+            || self.resources.is_some()
+            || self.permissions.is_some()
+    }
+}
+
+fn status(wire: &str) -> Result<RequestStatus, ContractError> {
+    wire.parse().map_err(|e: crate::domain::UnknownStatus| {
+        ContractError::field("request.status", e.to_string())
+    })
+}
+
+/// A v1.1 state change: `request.id`, `status` and, for decisions, `decision`.
+fn change(
+    event_id: EventId,
+    tenant_id: TenantId,
+    occurred_at: DateTime<Utc>,
+    wire: WireRequest<'_>,
+) -> Result<StateChange, ContractError> {
+    let status = status(&wire.status)?;
+    if status == RequestStatus::Pending {
+        // A pending event creates the request, so it must describe it.
+        return Err(ContractError::field(
+            "request.created_at",
+            "is required but missing (a pending event creates the request and must describe it)",
+        ));
+    }
+    Ok(StateChange {
+        event_id,
+        tenant_id,
+        occurred_at,
+        request_id: id::<RequestId>(FieldPath::Static("request.id"), wire.id)?,
+        status,
+        decision: wire.decision.map(decision).transpose()?,
+    })
+}
+
+fn required<T>(field: &str, value: Option<T>) -> Result<T, ContractError> {
+    value.ok_or_else(|| ContractError::field(field, "is required but missing"))
 }
 
 impl<'a> TryFrom<WireRequest<'a>> for AccessRequest {
     type Error = ContractError;
 
     fn try_from(wire: WireRequest<'a>) -> Result<Self, Self::Error> {
-        let status: RequestStatus =
-            wire.status
-                .parse()
-                .map_err(|e: crate::domain::UnknownStatus| {
-                    ContractError::field("request.status", e.to_string())
-                })?;
-        if is_blank(&wire.resource_type) {
+        let status = status(&wire.status)?;
+        let created_at = required("request.created_at", wire.created_at)?;
+        let requester = required("request.requester", wire.requester)?;
+        let integration = required("request.integration", wire.integration)?;
+        let resource_type = required("request.resource_type", wire.resource_type)?;
+        let listed = required("request.resources", wire.resources)?;
+        let granted = required("request.permissions", wire.permissions)?;
+        if is_blank(&resource_type) {
             return Err(ContractError::field(
                 "request.resource_type",
                 "must be a non-empty string",
@@ -169,19 +234,16 @@ impl<'a> TryFrom<WireRequest<'a>> for AccessRequest {
         Ok(AccessRequest {
             id: id::<RequestId>(FieldPath::Static("request.id"), wire.id)?,
             status,
-            created_at: timestamp("request.created_at", &wire.created_at)?,
-            requester: party("request.requester", wire.requester)?,
+            created_at: timestamp("request.created_at", &created_at)?,
+            requester: party("request.requester", requester)?,
             integration: Integration {
-                id: id(
-                    FieldPath::Static("request.integration.id"),
-                    wire.integration.id,
-                )?,
-                name: wire.integration.name,
-                kind: wire.integration.kind,
+                id: id(FieldPath::Static("request.integration.id"), integration.id)?,
+                name: integration.name,
+                kind: integration.kind,
             },
-            resource_type: wire.resource_type,
-            resources: resources(wire.resources)?,
-            permissions: permissions(wire.permissions)?,
+            resource_type,
+            resources: resources(listed)?,
+            permissions: permissions(granted)?,
             access_flow: access_flow(wire.access_flow)?,
             justification: wire.justification,
             duration_seconds: wire.duration_seconds,

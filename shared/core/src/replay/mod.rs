@@ -6,7 +6,7 @@
 //! processed before that boundary's sweep; a duplicate or a bad line never moves the clock.
 
 use crate::anomaly::{Anomaly, AnomalyType};
-use crate::contract::{parse_event, ContractError, MAX_EVENT_BYTES};
+use crate::contract::{parse_observation, ContractError, MAX_EVENT_BYTES};
 use crate::domain::AccessEvent;
 use crate::engine::{ChangeKind, Detector, Outcome, Suppressed, SweepScope};
 use crate::lines::{for_each_line, Line};
@@ -88,8 +88,8 @@ pub enum LineProblem {
     #[error(transparent)]
     Platform(#[from] crate::connectors::ConnectorError),
     /// A state change naming a request no earlier event described.
-    #[error("request {0:?} is not known (no earlier event carries its scope)")]
-    UnknownRequest(String),
+    #[error(transparent)]
+    UnknownRequest(#[from] crate::engine::UnknownRequest),
 }
 
 impl fmt::Display for LineError {
@@ -140,18 +140,9 @@ impl<'d> Replayer<'d> {
             return Ok(());
         }
         self.summary.lines += 1;
-        match parse_event(line) {
-            Ok(event) => {
-                self.push_event(event);
-                Ok(())
-            }
-            Err(error) => {
-                self.summary.rejected += 1;
-                Err(LineError {
-                    line: number,
-                    error: error.into(),
-                })
-            }
+        match parse_observation(line) {
+            Ok(observation) => self.push_observation(number, observation),
+            Err(error) => Err(self.reject(number, error.into())),
         }
     }
 

@@ -1,10 +1,12 @@
 //! Replaying a platform's payloads: each line translated by its connector, payloads about
-//! something else counted as ignored, and state changes that name only the request completed
-//! from the request the store already holds (or reported: its create has not been seen).
+//! something else counted as ignored, and state changes that name only the request (from a
+//! connector or in contract v1.1) completed from the request the store already holds, or
+//! reported: its create has not been seen.
 
 use super::{LineError, LineProblem, Replayer, Source};
-use crate::connectors::{self, StateChange, Translated, Translation};
-use crate::domain::{AccessEvent, AccessRequest, TenantId};
+use crate::connectors::{self, Translation};
+use crate::domain::{Observation, TenantId};
+use crate::engine::complete;
 
 impl Replayer<'_> {
     /// Feed one line of `source`'s payloads (platform payloads carry no tenant: they replay
@@ -34,39 +36,30 @@ impl Replayer<'_> {
             }
             Translation::Events(events) => events,
         };
-        for translated in events {
-            let event = match translated {
-                Translated::Event(event) => *event,
-                Translated::Change(change) => match self.complete(change) {
-                    Ok(event) => event,
-                    Err(unknown) => return Err(self.reject(number, unknown)),
-                },
-            };
-            self.push_event(event);
+        for observation in events {
+            self.push_observation(number, observation)?;
         }
         Ok(())
     }
 
-    fn reject(&mut self, line: u64, error: LineProblem) -> LineError {
-        self.summary.rejected += 1;
-        LineError { line, error }
+    /// Feed one observation of line `number`: a state change is completed from the request
+    /// the store knows, or reported (its create has not been seen).
+    pub(super) fn push_observation(
+        &mut self,
+        number: u64,
+        observation: Observation,
+    ) -> Result<(), LineError> {
+        match complete(&self.store, observation) {
+            Ok(event) => {
+                self.push_event(event);
+                Ok(())
+            }
+            Err(unknown) => Err(self.reject(number, unknown.into())),
+        }
     }
 
-    /// A state change as a whole event, from the request the store knows.
-    fn complete(&self, change: StateChange) -> Result<AccessEvent, LineProblem> {
-        let known = self
-            .store
-            .known_request(&change.tenant_id, &change.request_id)
-            .ok_or_else(|| LineProblem::UnknownRequest(change.request_id.as_str().to_owned()))?;
-        Ok(AccessEvent {
-            event_id: change.event_id,
-            tenant_id: change.tenant_id,
-            occurred_at: change.occurred_at,
-            request: AccessRequest {
-                status: change.status,
-                decision: change.decision,
-                ..known
-            },
-        })
+    pub(super) fn reject(&mut self, line: u64, error: LineProblem) -> LineError {
+        self.summary.rejected += 1;
+        LineError { line, error }
     }
 }

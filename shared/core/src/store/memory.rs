@@ -30,7 +30,8 @@ type QueryIndex = HashMap<(Index, String), BTreeMap<String, Arc<Anomaly>>>;
 #[derive(Debug, Default)]
 struct TenantState {
     seen_events: HashSet<EventId>,
-    requests: HashMap<RequestId, GroupIndex>,
+    /// Each request seen: its group, and the request as first described.
+    requests: HashMap<RequestId, (GroupIndex, Arc<AccessRequest>)>,
     activity: HashMap<UserId, LastActivity>,
     rejections: HashMap<UserId, Vec<Rejection>>,
 }
@@ -52,21 +53,6 @@ pub struct MemoryStore {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// A request already seen, as the detector knows it: its group's scope (requester,
-    /// integration, resources, permissions — the same for every request of a group) from the
-    /// group's latest request, with this request's own id and creation time. `None` for a
-    /// request never seen.
-    pub fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<AccessRequest> {
-        let index = *self.tenant(tenant)?.requests.get(request)?;
-        let (_, group) = self.groups.get(index)?;
-        let entry = group.entries.iter().find(|e| &e.request_id == request)?;
-        let mut known = (**group.latest_request.as_ref()?).clone();
-        known.id = request.clone();
-        known.created_at = entry.created_at;
-        known.decision = None;
-        Some(known)
     }
 
     /// Every anomaly, ordered by `detected_at`, then id.
@@ -203,8 +189,15 @@ impl EventLog for MemoryStore {
 
 impl RequestLog for MemoryStore {
     fn request_group(&self, tenant: &TenantId, request: &RequestId) -> Option<&GroupKey> {
-        let index = *self.tenant(tenant)?.requests.get(request)?;
-        Some(&self.groups[index].0)
+        let (index, _) = self.tenant(tenant)?.requests.get(request)?;
+        Some(&self.groups[*index].0)
+    }
+
+    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<&AccessRequest> {
+        self.tenant(tenant)?
+            .requests
+            .get(request)
+            .map(|(_, r)| &**r)
     }
 
     fn record_request(
@@ -221,9 +214,10 @@ impl RequestLog for MemoryStore {
             return;
         }
         let index = self.group_of(key);
+        let request = Arc::new(request);
         self.tenant_mut(&key.tenant_id)
             .requests
-            .insert(entry.request_id.clone(), index);
+            .insert(entry.request_id.clone(), (index, request.clone()));
         let bucket = self.buckets.entry(bucket_of(entry.created_at)).or_default();
         if bucket.last() != Some(&index) {
             bucket.push(index);
@@ -233,7 +227,7 @@ impl RequestLog for MemoryStore {
     }
 
     fn record_access_end(&mut self, tenant: &TenantId, request: &RequestId, at: DateTime<Utc>) {
-        let Some(&index) = self.tenant(tenant).and_then(|t| t.requests.get(request)) else {
+        let Some(&(index, _)) = self.tenant(tenant).and_then(|t| t.requests.get(request)) else {
             return;
         };
         let group = &mut self.groups[index].1;

@@ -17,6 +17,7 @@ use crate::rules::approved_after_rejection::Rejection;
 use crate::rules::inactive_user::LastActivity;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// One automation group: a requester and a scope within a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -39,6 +40,9 @@ pub trait EventLog {
 pub trait RequestLog {
     /// The automation group of a request already seen, or `None` on first sighting.
     fn request_group(&self, tenant: &TenantId, request: &RequestId) -> Option<&GroupKey>;
+    /// A request already seen, as it was first described (without its status or decision):
+    /// what completes a state change that names only the request. `None` if never seen.
+    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<&AccessRequest>;
     /// Record a request's first sighting, in its group. `request` is kept as the group's
     /// latest request when it is the newest (it describes the group in automation anomalies).
     fn record_request(
@@ -76,7 +80,7 @@ pub struct GroupState {
     pub high_risk: bool,
     /// The group's latest request (by `created_at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latest_request: Option<Box<AccessRequest>>,
+    pub latest_request: Option<Arc<AccessRequest>>,
     /// The group's most recent automation anomaly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automation_anomaly: Option<AnomalyId>,
@@ -84,13 +88,13 @@ pub struct GroupState {
 
 impl GroupState {
     /// Add a request in `created_at` order; the newest request describes the group.
-    pub fn insert(&mut self, entry: GroupEntry, request: AccessRequest, high_risk: bool) {
+    pub fn insert(&mut self, entry: GroupEntry, request: Arc<AccessRequest>, high_risk: bool) {
         let position = self.entries.partition_point(|e| {
             (e.created_at, &e.request_id) <= (entry.created_at, &entry.request_id)
         });
         if position == self.entries.len() {
             self.high_risk = high_risk;
-            self.latest_request = Some(Box::new(request));
+            self.latest_request = Some(request);
         }
         self.entries.insert(position, entry);
     }

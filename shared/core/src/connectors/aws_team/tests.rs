@@ -46,7 +46,7 @@ fn translate_value(value: &Value) -> Result<Translation, ConnectorError> {
 fn the_event(value: &Value) -> AccessEvent {
     match translate_value(value).unwrap() {
         Translation::Events(mut events) if events.len() == 1 => match events.remove(0) {
-            Translated::Event(e) => *e,
+            Observation::Event(e) => *e,
             other => panic!("TEAM sends whole records, got {other:?}"),
         },
         other => panic!("expected one event, got {other:?}"),

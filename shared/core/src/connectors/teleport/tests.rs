@@ -17,7 +17,7 @@ fn sample(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn one(translation: Translation) -> Translated {
+fn one(translation: Translation) -> Observation {
     match translation {
         Translation::Events(mut events) if events.len() == 1 => events.remove(0),
         other => panic!("expected one event, got {other:?}"),
@@ -33,7 +33,7 @@ fn the_docs_create_sample_is_a_whole_role_request_for_the_cluster() {
     // Act
     let translated = one(translate(&sample("access_request.create.docs.json"), &tenant()).unwrap());
     // Assert
-    let Translated::Event(e) = translated else {
+    let Observation::Event(e) = translated else {
         panic!("a create is a whole event")
     };
     assert_eq!(e.event_id.as_str(), "68a83a99-73ce-4bd7-bbf7-99103c2ba6a0");
@@ -57,7 +57,7 @@ fn the_docs_create_sample_is_a_whole_role_request_for_the_cluster() {
 
 #[test]
 fn the_docs_update_sample_is_a_manual_approval_naming_only_the_request() {
-    let Translated::Change(c) =
+    let Observation::Change(c) =
         one(translate(&sample("access_request.update.docs.json"), &tenant()).unwrap())
     else {
         panic!("an update names only the request")
@@ -76,7 +76,7 @@ fn the_docs_update_sample_is_a_manual_approval_naming_only_the_request() {
 
 #[test]
 fn the_approval_bots_review_is_an_automatic_decision_with_its_reason() {
-    let Translated::Change(c) = one(translate(
+    let Observation::Change(c) = one(translate(
         &sample("access_request.review.auto_approved.rfd0201.json"),
         &tenant(),
     )
@@ -97,7 +97,7 @@ fn expiry_and_deletion_end_the_request() {
         ("access_request.expire.docs.json", RequestStatus::Expired),
         ("access_request.delete.docs.json", RequestStatus::Cancelled),
     ] {
-        let Translated::Change(c) = one(translate(&sample(name), &tenant()).unwrap()) else {
+        let Observation::Change(c) = one(translate(&sample(name), &tenant()).unwrap()) else {
             panic!("{name}: names only the request")
         };
         assert_eq!((c.status, c.decision), (status, None), "{name}");
@@ -149,7 +149,7 @@ fn resource_requests_get_injective_ids_and_their_kind_as_the_type() {
         {"cluster": "prod", "kind": "node", "name": "bastion", "sub_resource": "root"},
     ]}));
     // Act
-    let Translated::Event(e) = one(event(value).unwrap()) else {
+    let Observation::Event(e) = one(event(value).unwrap()) else {
         panic!()
     };
     // Assert
@@ -183,7 +183,7 @@ fn reviews_map_every_state_and_a_pending_review_changes_nothing() {
         match expected {
             None => assert_eq!(translation, Translation::Events(Vec::new()), "{state}"),
             Some(status) => {
-                let Translated::Change(c) = one(translation) else {
+                let Observation::Change(c) = one(translation) else {
                     panic!("{state}")
                 };
                 assert_eq!(c.status, status, "{state}");

@@ -4,13 +4,14 @@
 
 use super::keys;
 use crate::anomaly::Anomaly;
-use crate::domain::{AnomalyId, EventId, RequestId, TenantId, UserId};
+use crate::domain::{AccessRequest, AnomalyId, EventId, RequestId, TenantId, UserId};
 use crate::query::index::index_partitions;
 use crate::rules::approved_after_rejection::Rejection;
 use crate::rules::inactive_user::LastActivity;
 use crate::store::{GroupKey, GroupState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// An event processed, and what it produced (for republishing after a crash).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,7 +42,9 @@ impl EventMarkerRecord {
     }
 }
 
-/// A request seen before, and the automation group it belongs to.
+/// A request seen before, the automation group it belongs to, and the request as first
+/// described (what completes a later state change that names only the request; absent on
+/// records written before contract v1.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestRecord {
     pub pk: String,
@@ -51,6 +54,8 @@ pub struct RequestRecord {
     pub group: GroupKey,
     pub created_at: DateTime<Utc>,
     pub expires_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Arc<AccessRequest>>,
 }
 
 /// A requester's latest request and open manual rejections.
@@ -341,6 +346,21 @@ mod tests {
             group: key.clone(),
             created_at: a.detected_at,
             expires_at: 9,
+            request: None,
+        });
+        let described = crate::contract::parse_event(include_bytes!(
+            "../../../../../events/samples/approved.json"
+        ))
+        .unwrap();
+        round_trip(&RequestRecord {
+            pk: keys::request_pk(&a.tenant_id, &a.request_id),
+            sk: keys::SK_REQUEST.into(),
+            version: 2,
+            request_id: a.request_id.clone(),
+            group: key.clone(),
+            created_at: a.detected_at,
+            expires_at: 9,
+            request: Some(Arc::new(described.request)),
         });
         let mut group = GroupRecord::empty(&key);
         group.state.entries.push(GroupEntry {

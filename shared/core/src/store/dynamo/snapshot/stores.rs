@@ -13,6 +13,7 @@ use crate::store::dynamo::records::{
 };
 use crate::store::*;
 use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
 
 impl EventLog for Snapshot {
     fn has_seen(&self, tenant: &TenantId, event: &EventId) -> bool {
@@ -41,6 +42,11 @@ impl RequestLog for Snapshot {
             .map(|slot| &slot.record.group)
     }
 
+    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<&AccessRequest> {
+        let slot = self.requests.get(&(tenant.clone(), request.clone()))?;
+        slot.record.request.as_deref()
+    }
+
     fn record_request(
         &mut self,
         key: &GroupKey,
@@ -48,6 +54,7 @@ impl RequestLog for Snapshot {
         request: AccessRequest,
         high_risk: bool,
     ) {
+        let request = Arc::new(request);
         let request_key = (key.tenant_id.clone(), entry.request_id.clone());
         if self.requests.contains_key(&request_key) {
             return;
@@ -68,6 +75,7 @@ impl RequestLog for Snapshot {
             group: key.clone(),
             created_at: entry.created_at,
             expires_at: expires,
+            request: Some(request.clone()),
         };
         self.requests.insert(
             request_key,
