@@ -29,7 +29,8 @@ enum Command {
         /// The events: one JSON object per line. Reads stdin when omitted or `-`.
         file: Option<PathBuf>,
         /// What the lines are: `v1` (our contract), or a platform's own payloads translated
-        /// by its connector: `teleport` (audit events), `aws-team` (TEAM notifications).
+        /// by its connector: `teleport` (audit events), `aws-team` (TEAM notifications),
+        /// `common-fate` (audit-log webhooks, Glide events), `apono` (webhook bodies).
         #[arg(long, default_value = "v1")]
         source: anomalies_core::connectors::Source,
     },

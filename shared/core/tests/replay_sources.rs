@@ -288,3 +288,59 @@ fn v1_1_state_changes_naming_only_the_request_find_what_whole_events_find() {
     );
     assert_eq!((summary.events, summary.rejected), (5, 1));
 }
+
+#[test]
+fn common_fate_and_apono_streams_replay_through_their_connectors() {
+    // Arrange: a Common Fate grant requested then activated, an authorization event, and an
+    // activation for a grant never requested; two Apono requests for the same scope, the
+    // first rejected by a person, the second approved.
+    let grant = |action: &str, id: &str, at: &str| {
+        json!({"id": format!("evt_{action}_{id}"), "action": action, "occurred_at": at,
+               "targets": [{"type": "AWS::Account", "id": "111", "name": "prod-payments"},
+                           {"type": "AWS::IDC::PermissionSet", "id": "arn:ps", "name": "AdministratorAccess"},
+                           {"type": "Access::Grant", "id": id}],
+               "actor": {"type": "CF::User", "id": "usr_dan", "email": "dan@x.io"}})
+    };
+    let common_fate = lines(&[
+        grant("grant.requested", "gra_1", "2026-03-01T09:00:00Z"),
+        json!({"id": "eval_1", "evaluated_at": "2026-03-01T09:00:01Z", "decision": 2, "allowed": true}),
+        grant("grant.activated", "gra_1", "2026-03-01T09:05:00Z"),
+        grant("grant.activated", "gra_9", "2026-03-01T09:06:00Z"),
+    ]);
+    let apono = |trigger: &str, id: &str, at: f64, status: &str| {
+        json!({"event_type": trigger, "event_time": at.to_string(),
+               "data": {"id": id, "requester": {"id": "u-eve"}, "creation_date": at.to_string(),
+                        "access_groups": [{"integration": {"id": "pg", "type": "Postgresql"},
+                            "access_units": [{"resource": {"id": "orders", "type": "db"}, "permission": {"name": "READ"}}]}],
+                        "approvals": [{"status": status, "approver": {"id": "u-bob"}}]}})
+    };
+    let apono = lines(&[
+        apono("AccessRequestCreated", "ar-1", 1_772_355_600.0, ""),
+        apono("AccessRequestRejected", "ar-1", 1_772_355_700.0, "Rejected"),
+        apono("AccessRequestCreated", "ar-2", 1_772_442_000.0, ""),
+        apono("AccessRequestApproved", "ar-2", 1_772_442_100.0, "Approved"),
+    ]);
+    // Act
+    let (cf_found, cf_summary, cf_errors) = replay(Source::CommonFate, &common_fate);
+    let (apono_found, apono_summary, apono_errors) = replay(Source::Apono, &apono);
+    // Assert
+    assert!(cf_found
+        .iter()
+        .any(|a| a.kind == AnomalyType::HighRiskAccess && a.request_id.as_str() == "gra_1"));
+    assert_eq!(
+        (cf_summary.events, cf_summary.ignored, cf_summary.rejected),
+        (2, 1, 1)
+    );
+    assert_eq!(
+        cf_errors,
+        ["line 4: request \"gra_9\" is not known (no earlier event carries its scope)"]
+    );
+    assert!(apono_errors.is_empty(), "{apono_errors:?}");
+    assert_eq!(apono_summary.events, 4);
+    let flagged: Vec<_> = apono_found
+        .iter()
+        .filter(|a| a.kind == AnomalyType::ApprovedAfterRejection)
+        .collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].request_id.as_str(), "ar-2");
+}

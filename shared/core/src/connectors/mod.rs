@@ -4,7 +4,10 @@
 //! event" (ignored silently, and counted). One file per platform; how to point each platform
 //! at us and its field mapping are in `docs/connectors.md`.
 
+pub mod apono;
 pub mod aws_team;
+pub mod common_fate;
+mod fields;
 pub mod teleport;
 
 use crate::domain::{Observation, TenantId};
@@ -19,16 +22,26 @@ pub enum Source {
     V1,
     Teleport,
     AwsTeam,
+    CommonFate,
+    Apono,
 }
 
 impl Source {
-    pub const ALL: [Source; 3] = [Self::V1, Self::Teleport, Self::AwsTeam];
+    pub const ALL: [Source; 5] = [
+        Self::V1,
+        Self::Teleport,
+        Self::AwsTeam,
+        Self::CommonFate,
+        Self::Apono,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::V1 => "v1",
             Self::Teleport => "teleport",
             Self::AwsTeam => "aws-team",
+            Self::CommonFate => "common-fate",
+            Self::Apono => "apono",
         }
     }
 }
@@ -41,7 +54,7 @@ impl fmt::Display for Source {
 
 /// A source name that is not one of [`Source::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown source {0:?} (expected one of v1, teleport, aws-team)")]
+#[error("unknown source {0:?} (expected one of v1, teleport, aws-team, common-fate, apono)")]
 pub struct UnknownSource(pub String);
 
 impl FromStr for Source {
@@ -105,5 +118,7 @@ pub fn translate(
         )),
         Source::Teleport => teleport::translate(payload, tenant),
         Source::AwsTeam => aws_team::translate(payload, tenant),
+        Source::CommonFate => common_fate::translate(payload, tenant),
+        Source::Apono => apono::translate(payload, tenant),
     }
 }
