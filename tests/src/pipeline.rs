@@ -178,7 +178,7 @@ impl Pipeline {
     pub async fn feed(&self, ctx: &ingest_function::Context, events: &[Value], now: DateTime<Utc>) {
         for batch in events.chunks(10) {
             let ingest_function::message::Invocation::Sqs(messages) =
-                ingest_function::message::parse(sqs_batch(batch)).unwrap()
+                ingest_function::message::parse(sqs_batch(batch), &ctx.platform_tenant).unwrap()
             else {
                 panic!("an SQS batch");
             };

@@ -453,6 +453,78 @@ fn plain_cloudformation(mut template: Value) -> Value {
     template
 }
 
+/// A stack's outputs and its resources' physical ids, by logical id.
+struct Deployed {
+    outputs: BTreeMap<String, String>,
+    physical: BTreeMap<String, String>,
+}
+
+/// Deploy the template's plain resources to moto under unique bus names, with `extra`
+/// parameters.
+async fn deploy(
+    config: &aws_config::SdkConfig,
+    body: &Value,
+    extra: &[(&str, String)],
+) -> Deployed {
+    let cloudformation = aws_sdk_cloudformation::Client::new(config);
+    let stack = unique("anomalies-stack");
+    let parameter = |k: &str, v: String| {
+        aws_sdk_cloudformation::types::Parameter::builder()
+            .parameter_key(k)
+            .parameter_value(v)
+            .build()
+    };
+    let mut create = cloudformation
+        .create_stack()
+        .stack_name(&stack)
+        .template_body(body.to_string())
+        .parameters(parameter("AccessEventsBusName", unique("access-events")))
+        .parameters(parameter("AnomaliesBusName", unique("access-anomalies")))
+        .parameters(parameter("JwtIssuer", "https://issuer.example.com".into()))
+        .parameters(parameter("JwtAudience", "client-1".into()));
+    for (key, value) in extra {
+        create = create.parameters(parameter(key, value.clone()));
+    }
+    create.send().await.unwrap();
+    let described = cloudformation
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    let details = &described.stacks.unwrap()[0];
+    assert_eq!(
+        details.stack_status.as_ref().unwrap().as_str(),
+        "CREATE_COMPLETE",
+        "{:?}",
+        details.stack_status_reason
+    );
+    let outputs = details
+        .outputs
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| (o.output_key.unwrap(), o.output_value.unwrap()))
+        .collect();
+    let physical = cloudformation
+        .describe_stack_resources()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap()
+        .stack_resources
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.logical_resource_id.unwrap(),
+                r.physical_resource_id.unwrap_or_default(),
+            )
+        })
+        .collect();
+    Deployed { outputs, physical }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted_calls() {
     // Arrange: deploy the plain resources under unique names.
@@ -478,61 +550,7 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
         );
     }
     assert!(body["Resources"].get("IngestFunction").is_none());
-    let cloudformation = aws_sdk_cloudformation::Client::new(&config);
-    let stack = unique("anomalies-stack");
-    let parameter = |k: &str, v: String| {
-        aws_sdk_cloudformation::types::Parameter::builder()
-            .parameter_key(k)
-            .parameter_value(v)
-            .build()
-    };
-    cloudformation
-        .create_stack()
-        .stack_name(&stack)
-        .template_body(body.to_string())
-        .parameters(parameter("AccessEventsBusName", unique("access-events")))
-        .parameters(parameter("AnomaliesBusName", unique("access-anomalies")))
-        .parameters(parameter("JwtIssuer", "https://issuer.example.com".into()))
-        .parameters(parameter("JwtAudience", "client-1".into()))
-        .send()
-        .await
-        .unwrap();
-    let described = cloudformation
-        .describe_stacks()
-        .stack_name(&stack)
-        .send()
-        .await
-        .unwrap();
-    let details = &described.stacks.unwrap()[0];
-    assert_eq!(
-        details.stack_status.as_ref().unwrap().as_str(),
-        "CREATE_COMPLETE",
-        "{:?}",
-        details.stack_status_reason
-    );
-    let outputs: BTreeMap<String, String> = details
-        .outputs
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|o| (o.output_key.unwrap(), o.output_value.unwrap()))
-        .collect();
-    let physical: BTreeMap<String, String> = cloudformation
-        .describe_stack_resources()
-        .stack_name(&stack)
-        .send()
-        .await
-        .unwrap()
-        .stack_resources
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                r.logical_resource_id.unwrap(),
-                r.physical_resource_id.unwrap_or_default(),
-            )
-        })
-        .collect();
+    let Deployed { outputs, physical } = deploy(&config, &body, &[]).await;
     let table = outputs["TableName"].clone();
     let anomalies_bus = outputs["AnomaliesBusName"].clone();
 
@@ -798,4 +816,136 @@ fn the_page_is_public_and_every_api_route_keeps_the_jwt_authorizer() {
     let variables = &resource(&template, "QueryFunction")["Properties"]["Environment"]["Variables"];
     assert_eq!(variables["OIDC_ISSUER"]["Ref"], "JwtIssuer");
     assert_eq!(variables["PAGE_CLIENT_ID"]["Ref"], "PageClientId");
+}
+
+async fn queue_arn(config: &aws_config::SdkConfig, url: &str) -> String {
+    aws_sdk_sqs::Client::new(config)
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_topic_and_glides_bus_reach_ingest_by_the_templates_own_routes() {
+    // Arrange: TEAM's topic and Glide's bus exist; the stack is deployed pointing at both.
+    let config = sdk_config().await;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let topic = sns
+        .create_topic()
+        .name(unique("TeamNotifications"))
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let eventbridge = aws_sdk_eventbridge::Client::new(&config);
+    let glide_bus = unique("glide");
+    eventbridge
+        .create_event_bus()
+        .name(&glide_bus)
+        .send()
+        .await
+        .unwrap();
+    let body = plain_cloudformation(template());
+    assert!(body["Resources"].get("GlideRule").is_some());
+    let Deployed { outputs, physical } = deploy(
+        &config,
+        &body,
+        &[
+            ("TeamNotificationTopicArn", topic.clone()),
+            ("GlideEventBusName", glide_bus.clone()),
+            ("PlatformTenantId", "acme".into()),
+        ],
+    )
+    .await;
+    let ingest_queue = &physical["IngestQueue"];
+    // moto's CloudFormation skips `AWS::SNS::Subscription`: subscribe as the template says.
+    let whole = template();
+    let subscription = &resource(&whole, "TeamSubscription")["Properties"];
+    assert_eq!(subscription["Protocol"], "sqs");
+    assert_eq!(subscription["TopicArn"]["Ref"], "TeamNotificationTopicArn");
+    assert_eq!(
+        subscription["Endpoint"]["Fn::GetAtt"],
+        json!(["IngestQueue", "Arn"])
+    );
+    let ingest_arn = queue_arn(&config, ingest_queue).await;
+    integration_tests::delivery::subscribe(&config, &topic, &ingest_arn, None).await;
+    let now = chrono::Utc::now().to_rfc3339();
+
+    // Act: TEAM publishes a request record; Glide puts a request and its activation.
+    let record = json!({"id": "team-req-1", "email": "dan@acme.example", "username": "dan",
+        "accountId": "111122223333", "accountName": "prod-payments", "role": "AdministratorAccess",
+        "duration": "3600", "status": "pending", "createdAt": now, "updatedAt": now});
+    sns.publish()
+        .topic_arn(&topic)
+        .message(record.to_string())
+        .send()
+        .await
+        .unwrap();
+    let request = json!({"id": "glide_req_1", "requestedBy": "usr_eve", "rule": "rul_prod",
+        "selectedWith": {"accountId": {"value": "444455556666", "label": "prod-billing"},
+                         "permissionSetArn": {"value": "arn:aws:sso:::permissionSet/ps-9", "label": "AdministratorAccess"}},
+        "status": "PENDING", "createdAt": now, "updatedAt": now});
+    let glide = |detail_type: &str, detail: Value| {
+        aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+            .event_bus_name(&glide_bus)
+            .source(anomalies_core::connectors::common_fate::GLIDE_SOURCE)
+            .detail_type(detail_type)
+            .detail(detail.to_string())
+            .build()
+    };
+    eventbridge
+        .put_events()
+        .entries(glide(
+            "request.created",
+            json!({"request": request, "requestorEmail": "eve@acme.example"}),
+        ))
+        .entries(glide(
+            "grant.activated",
+            json!({"grant": {"id": "glide_req_1", "status": "ACTIVE"}}),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let delivered = integration_tests::delivery::receive(&config, ingest_queue, 3).await;
+    let env = |name: &str| match name {
+        TABLE_NAME => Some(outputs["TableName"].clone()),
+        ANOMALIES_BUS_NAME => Some(outputs["AnomaliesBusName"].clone()),
+        ingest_function::config::PLATFORM_TENANT_ID => Some("acme".to_owned()),
+        _ => None,
+    };
+    let ingest_config = ingest_function::config::IngestConfig::from_lookup(env).unwrap();
+    let ingest = ingest_function::Context::from_config(&ingest_config, &config).unwrap();
+    let ingested = ingest_function::handle(&ingest, lambda_event(as_lambda_records(&delivered)))
+        .await
+        .unwrap();
+
+    // Assert: all three arrived by the template's routes and were filed under acme.
+    assert_eq!(delivered.records.len(), 3);
+    assert!(ingested.batch_item_failures.is_empty(), "{ingested:?}");
+    let table = anomalies_core::store::dynamo::client::DynamoTable::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        outputs["TableName"].clone(),
+    );
+    let acme = anomalies_core::domain::TenantId::try_from("acme").unwrap();
+    let mut requests: Vec<String> = Vec::new();
+    for id in ["team-req-1", "glide_req_1"] {
+        let anomaly = anomalies_core::anomaly::Anomaly::derive_id(
+            &acme,
+            anomalies_core::anomaly::AnomalyType::HighRiskAccess,
+            &[id],
+        );
+        let key = keys::ItemKey::new(keys::anomaly_pk(&acme, &anomaly), keys::SK_ANOMALY);
+        use anomalies_core::store::dynamo::Table;
+        if !table.load(&[key]).await.unwrap().is_empty() {
+            requests.push(id.to_owned());
+        }
+    }
+    assert_eq!(requests, ["team-req-1", "glide_req_1"]);
 }

@@ -64,6 +64,7 @@ impl Stack {
     fn context(&self) -> Context {
         Context {
             detector: Detector::new(Config::default()).unwrap(),
+            platform_tenant: anomalies_core::domain::TenantId::default_tenant(),
             retention: Retention::default(),
             table: Arc::new(self.dynamo_table()),
             bus: Arc::new(self.publisher()),

@@ -31,6 +31,8 @@ pub struct Summary {
     pub events: usize,
     pub duplicates: usize,
     pub rejected: usize,
+    /// Platform payloads about something else than an access request (skipped).
+    pub ignored: usize,
     /// State changes for requests not (yet) known: failed, to be redelivered.
     pub unknown_requests: usize,
     pub failed: usize,
@@ -53,8 +55,9 @@ pub async fn process(ctx: &Context, messages: Vec<Incoming>, now: DateTime<Utc>)
     out.summary.messages = messages.len();
     let mut events: Vec<(String, Observation)> = Vec::new();
     for message in messages {
-        match message.event {
-            Ok(event) => events.push((message.id, event)),
+        match message.observations {
+            Ok(list) if list.is_empty() => out.summary.ignored += 1,
+            Ok(list) => events.extend(list.into_iter().map(|o| (message.id.clone(), o))),
             Err(reason) => {
                 tracing::warn!(message_id = %message.id, %reason, "rejected message");
                 out.summary.rejected += 1;

@@ -6,6 +6,7 @@
 use crate::batch::{self, Summary};
 use crate::message::{self, Invocation};
 use crate::ports::{Bus, Table};
+use anomalies_core::domain::TenantId;
 use anomalies_core::engine::Detector;
 use anomalies_core::store::dynamo::snapshot::Retention;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
@@ -17,6 +18,8 @@ use std::sync::Arc;
 /// What the handler needs besides its payload.
 pub struct Context {
     pub detector: Detector,
+    /// The tenant platform payloads (TEAM's topic, Glide's bus) are filed under.
+    pub platform_tenant: TenantId,
     pub retention: Retention,
     pub table: Arc<dyn Table>,
     pub bus: Arc<dyn Bus>,
@@ -52,7 +55,7 @@ pub async fn handle(
     ctx: &Context,
     event: LambdaEvent<Value>,
 ) -> Result<SqsBatchResponse, HandlerError> {
-    let (messages, direct) = match message::parse(event.payload)? {
+    let (messages, direct) = match message::parse(event.payload, &ctx.platform_tenant)? {
         Invocation::Sqs(messages) => (messages, None),
         Invocation::EventBridge(message) => {
             let id = message.id.clone();
@@ -82,6 +85,7 @@ fn log_summary(summary: &Summary) {
         events = summary.events,
         duplicates = summary.duplicates,
         rejected = summary.rejected,
+        ignored = summary.ignored,
         unknown_requests = summary.unknown_requests,
         failed = summary.failed,
         anomalies = %anomalies,
@@ -102,6 +106,7 @@ mod tests {
     fn context(bus: Arc<MemoryBus>) -> Context {
         Context {
             detector: Detector::new(Config::default()).unwrap(),
+            platform_tenant: TenantId::default_tenant(),
             retention: Retention::default(),
             table: Arc::new(MemoryTable::new()),
             bus,

@@ -23,6 +23,7 @@ impl Context {
         let (table, bus) = aws::connect(&config.detection, sdk);
         Ok(Self {
             detector,
+            platform_tenant: config.platform_tenant.clone(),
             retention,
             table,
             bus,

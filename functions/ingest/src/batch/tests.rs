@@ -25,11 +25,19 @@ fn setup() -> Setup {
     let bus = Arc::new(MemoryBus::default());
     let ctx = Context {
         detector: Detector::new(Config::default()).unwrap(),
+        platform_tenant: anomalies_core::domain::TenantId::default_tenant(),
         retention: Retention::default(),
         table: table.clone(),
         bus: bus.clone(),
     };
     Setup { ctx, table, bus }
+}
+
+/// What one v1.1 line says, as a message body.
+fn said(line: &[u8]) -> Result<Vec<Observation>, crate::message::BadMessage> {
+    parse_observation(line)
+        .map(|o| vec![o])
+        .map_err(crate::message::BadMessage::Contract)
 }
 
 /// The demo stream's events as SQS messages (id `m{line}`).
@@ -38,7 +46,7 @@ fn demo() -> Vec<Incoming> {
         .enumerate()
         .map(|(i, line)| Incoming {
             id: format!("m{i}"),
-            event: parse_observation(line.as_bytes()).map_err(crate::message::BadMessage::Contract),
+            observations: said(line.as_bytes()),
         })
         .collect()
 }
@@ -53,7 +61,7 @@ fn again(id: &str) -> Incoming {
     let text = DEMO.lines().nth(line).unwrap();
     Incoming {
         id: id.to_owned(),
-        event: parse_observation(text.as_bytes()).map_err(crate::message::BadMessage::Contract),
+        observations: said(text.as_bytes()),
     }
 }
 
@@ -129,7 +137,7 @@ async fn a_bad_message_is_rejected_alone() {
     // Arrange: the second message is not an event.
     let s = setup();
     let mut messages: Vec<Incoming> = demo().into_iter().take(3).collect();
-    messages[1].event = parse_observation(b"{oops").map_err(crate::message::BadMessage::Contract);
+    messages[1].observations = said(b"{oops");
     // Act
     let outcome = process(&s.ctx, messages, at_end()).await;
     // Assert
@@ -216,8 +224,7 @@ fn demo_by_id() -> Vec<Incoming> {
             }
             Incoming {
                 id: format!("m{i}"),
-                event: parse_observation(value.to_string().as_bytes())
-                    .map_err(crate::message::BadMessage::Contract),
+                observations: said(value.to_string().as_bytes()),
             }
         })
         .collect()
@@ -230,7 +237,7 @@ async fn state_changes_naming_only_the_request_store_what_whole_events_store() {
     let by_id = setup();
     let changes = demo_by_id()
         .iter()
-        .filter(|m| matches!(m.event, Ok(Observation::Change(_))))
+        .filter(|m| matches!(m.observations.as_deref(), Ok([Observation::Change(_)])))
         .count();
     assert!(
         changes > 5,
@@ -250,14 +257,16 @@ async fn a_state_change_before_its_create_fails_until_the_create_is_stored() {
     // Arrange: the demo's first request, its change delivered before its create.
     let s = setup();
     let messages = demo_by_id();
-    let first_id = messages[0].event.as_ref().unwrap().request_id().clone();
+    let first_id = messages[0].observations.as_ref().unwrap()[0]
+        .request_id()
+        .clone();
     let change = messages
         .iter()
-        .position(|m| matches!(&m.event, Ok(Observation::Change(c)) if c.request_id == first_id))
+        .position(|m| matches!(m.observations.as_deref(), Ok([Observation::Change(c)]) if c.request_id == first_id))
         .unwrap();
     let take = |i: usize| Incoming {
         id: messages[i].id.clone(),
-        event: Ok(messages[i].event.as_ref().unwrap().clone()),
+        observations: Ok(messages[i].observations.as_ref().unwrap().clone()),
     };
     // Act
     let early = process(&s.ctx, vec![take(change)], at_end()).await;

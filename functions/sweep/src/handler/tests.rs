@@ -40,6 +40,7 @@ fn t(s: &str) -> DateTime<Utc> {
 async fn ingest(s: &Setup, requests: &[(String, String, DateTime<Utc>)]) {
     let ingest = ingest_function::Context {
         detector: Detector::new(Config::default()).unwrap(),
+        platform_tenant: anomalies_core::domain::TenantId::default_tenant(),
         retention: Retention::default(),
         table: s.table.clone(),
         bus: s.bus.clone(),
@@ -56,7 +57,8 @@ async fn ingest(s: &Setup, requests: &[(String, String, DateTime<Utc>)]) {
         });
         let message = Incoming {
             id: format!("m-{id}"),
-            event: parse_observation_value(&event)
+            observations: parse_observation_value(&event)
+                .map(|o| vec![o])
                 .map_err(ingest_function::message::BadMessage::Contract),
         };
         let outcome = ingest_function::batch::process(&ingest, vec![message], *at).await;
