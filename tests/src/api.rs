@@ -209,6 +209,18 @@ impl Harness {
         caller: Caller<'_>,
         body: Option<&str>,
     ) -> Reply {
+        self.call_with(method, uri, caller, body, &[]).await
+    }
+
+    /// [`Self::call`] with extra request headers (a source token, say).
+    pub async fn call_with(
+        &self,
+        method: &str,
+        uri: &str,
+        caller: Caller<'_>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
         let mut event = json!({
             "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
@@ -226,6 +238,9 @@ impl Harness {
         }
         if let Some(body) = body {
             event["body"] = json!(body);
+        }
+        for (name, value) in headers {
+            event["headers"][*name] = json!(value);
         }
         let request = lambda_http::request::from_str(&event.to_string()).unwrap();
         let response = self.router.clone().oneshot(request).await.unwrap();

@@ -803,9 +803,17 @@ fn the_page_is_public_and_every_api_route_keeps_the_jwt_authorizer() {
         .map(|e| e["Properties"]["Path"].as_str().unwrap())
         .collect();
     public.sort_unstable();
-    // Assert: the page ($default: whatever no other route matches) and the OpenAPI document
-    // only; /v1/{proxy+} falls to the API's default, the JWT authorizer.
-    assert_eq!(public, ["$default", "/v1/openapi.json"]);
+    // Assert: the page ($default: whatever no other route matches), the OpenAPI document and
+    // the intake route (source tokens, checked by the function) only; /v1/{proxy+} falls to
+    // the API's default, the JWT authorizer.
+    assert_eq!(
+        public,
+        [
+            "$default",
+            "/v1/openapi.json",
+            "/v1/sources/{source}/events"
+        ]
+    );
     assert_eq!(api["Properties"]["Auth"]["DefaultAuthorizer"], "Jwt");
     let v1 = events
         .values()

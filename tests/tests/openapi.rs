@@ -27,6 +27,13 @@ async fn every_documented_operation_answers_as_documented() {
     let webhook = json!({"name": "r", "url": receiver.url}).to_string();
     let created = h.call("POST", "/v1/webhooks", ACME, Some(&webhook)).await;
     let webhook_id = created.body["id"].as_str().unwrap().to_owned();
+    let credential = r#"{"source":"teleport","name":"prod cluster"}"#;
+    let made = h
+        .call("POST", "/v1/source-credentials", ACME, Some(credential))
+        .await;
+    let credential_id = made.body["id"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {}", made.body["token"].as_str().unwrap());
+    let teleport = r#"{"event":"user.login","uid":"u1","time":"2026-03-01T09:00:00Z"}"#;
     // Act / Assert: each documented operation, with concrete paths (deletes last).
     let paths = document()["paths"].as_object().unwrap();
     let mut called = 0;
@@ -37,8 +44,12 @@ async fn every_documented_operation_answers_as_documented() {
             }
             let path = if template.starts_with("/v1/webhooks/") {
                 template.replace("{id}", &webhook_id)
+            } else if template.starts_with("/v1/source-credentials/") {
+                template.replace("{id}", &credential_id)
             } else {
-                template.replace("{id}", &id)
+                template
+                    .replace("{id}", &id)
+                    .replace("{source}", "teleport")
             };
             let (uri, body) = match (method, template.as_str()) {
                 ("post", "/v1/webhooks") => (path, Some(webhook.as_str())),
@@ -51,9 +62,16 @@ async fn every_documented_operation_answers_as_documented() {
                     Some(r#"{"status":"acknowledged","filter":"type=inactive_user"}"#),
                 ),
                 ("post", "/v1/events") => (path, Some(r#"{"not":"an event"}"#)),
+                ("post", "/v1/source-credentials") => (path, Some(credential)),
+                ("post", "/v1/sources/{source}/events") => (path, Some(teleport)),
                 _ => (path, None),
             };
-            let reply = h.call(&method.to_uppercase(), &uri, ACME, body).await;
+            let reply = if template == "/v1/sources/{source}/events" {
+                let auth = [("authorization", bearer.as_str())];
+                h.call_with("POST", &uri, None, body, &auth).await
+            } else {
+                h.call(&method.to_uppercase(), &uri, ACME, body).await
+            };
             assert!(
                 reply.status < 300,
                 "{method} {uri}: {} {}",
@@ -63,7 +81,7 @@ async fn every_documented_operation_answers_as_documented() {
             called += 1;
         }
     }
-    assert_eq!(called, 17);
+    assert_eq!(called, 21);
     assert!(
         !receiver.received().is_empty(),
         "the test route sent a request"

@@ -29,11 +29,15 @@ pub const PAGE_SCOPES: &str = "PAGE_SCOPES";
 pub const PAGE_TOKEN_USE: &str = "PAGE_TOKEN_USE";
 pub const PAGE_AUTHORIZATION_ENDPOINT: &str = "PAGE_AUTHORIZATION_ENDPOINT";
 pub const PAGE_TOKEN_ENDPOINT: &str = "PAGE_TOKEN_ENDPOINT";
+/// The bus the intake route (`POST /v1/sources/{source}/events`) puts translated events on
+/// (unset: no intake route and no source credentials).
+pub const ACCESS_EVENTS_BUS_NAME: &str = "ACCESS_EVENTS_BUS_NAME";
 
 /// Environment variables the query function reads (the infrastructure test checks the
 /// template against these).
 pub const REQUIRED: [&str; 3] = [TABLE_NAME, ANOMALIES_BUS_NAME, CURSOR_SECRET];
-pub const OPTIONAL: [&str; 14] = [
+pub const OPTIONAL: [&str; 15] = [
+    ACCESS_EVENTS_BUS_NAME,
     OIDC_ISSUER,
     PAGE_CLIENT_ID,
     PAGE_SCOPES,
@@ -82,6 +86,8 @@ pub struct QueryConfig {
     pub webhook_retention_days: i64,
     /// How the page at `/ui/` signs in.
     pub sign_in: SignIn,
+    /// Where the intake route puts events (`None`: no intake).
+    pub access_events_bus: Option<String>,
 }
 
 impl std::fmt::Debug for QueryConfig {
@@ -97,6 +103,7 @@ impl std::fmt::Debug for QueryConfig {
             .field("allow_private_targets", &self.allow_private_targets)
             .field("webhook_retention_days", &self.webhook_retention_days)
             .field("sign_in", &self.sign_in)
+            .field("access_events_bus", &self.access_events_bus)
             .finish()
     }
 }
@@ -134,6 +141,7 @@ impl QueryConfig {
             allow_private_targets: env.flag(WEBHOOK_ALLOW_PRIVATE_TARGETS)?,
             webhook_retention_days: env.positive(WEBHOOK_RETENTION_DAYS, 30)?,
             sign_in: sign_in(&env)?,
+            access_events_bus: env.optional(ACCESS_EVENTS_BUS_NAME),
         })
     }
 }

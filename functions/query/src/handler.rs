@@ -36,8 +36,12 @@ impl Context {
         state.links = config.links.clone();
         state.lookback = chrono::Duration::days(config.lookback_days);
         state.sign_in = config.sign_in.clone();
+        state = state.with_webhooks(ports.webhooks);
+        if let Some(sources) = ports.sources {
+            state = state.with_sources(sources);
+        }
         Self {
-            router: router(state.with_webhooks(ports.webhooks)),
+            router: router(state),
         }
     }
 }

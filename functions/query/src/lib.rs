@@ -11,8 +11,11 @@ pub mod ports;
 
 pub use handler::{handle, Context};
 
+use anomalies_api::intake::BusIntake;
+use anomalies_api::routes::sources::SourceApi;
 use anomalies_api::routes::webhooks::WebhookApi;
 use anomalies_core::bus::eventbridge::EventBridgeBus;
+use anomalies_core::sources::dynamo::DynamoSources;
 use anomalies_core::store::dynamo::DynamoTable;
 use anomalies_webhooks::dynamo::DynamoWebhooks;
 use anomalies_webhooks::send::HttpSender;
@@ -21,8 +24,8 @@ use aws_config::SdkConfig;
 use std::sync::Arc;
 
 impl Context {
-    /// The production context: anomalies, requesters and webhooks on DynamoDB, changes
-    /// announced on EventBridge.
+    /// The production context: anomalies, requesters, webhooks and source credentials on
+    /// DynamoDB, changes announced (and intake events put) on EventBridge.
     pub fn from_config(
         config: &config::QueryConfig,
         sdk: &SdkConfig,
@@ -48,6 +51,13 @@ pub fn ports(
         sender: Arc::new(HttpSender::new(policy)?),
         policy,
     };
+    let eventbridge = aws_sdk_eventbridge::Client::new(sdk);
+    let sources = config.access_events_bus.as_ref().map(|bus| SourceApi {
+        store: Arc::new(DynamoSources::new(dynamodb.clone(), &config.table_name)),
+        intake: Arc::new(BusIntake {
+            bus: Arc::new(EventBridgeBus::new(eventbridge.clone(), bus)),
+        }),
+    });
     let anomalies = Arc::new(aws::DynamoAnomalies {
         table: Arc::new(DynamoTable::new(dynamodb, &config.table_name)),
         facet_read_limit: config.facet_read_limit,
@@ -55,10 +65,8 @@ pub fn ports(
     Ok(ports::Ports {
         anomalies: anomalies.clone(),
         requesters: anomalies,
-        bus: Arc::new(EventBridgeBus::new(
-            aws_sdk_eventbridge::Client::new(sdk),
-            &config.bus_name,
-        )),
+        bus: Arc::new(EventBridgeBus::new(eventbridge, &config.bus_name)),
         webhooks,
+        sources,
     })
 }

@@ -39,6 +39,13 @@ pub enum ApiError {
     Internal(#[source] BoxError),
     #[error("this server does not accept events")]
     NotSupported,
+    #[error("no source credential with this id")]
+    NoCredential,
+    /// A valid source credential used on another source's route.
+    #[error("this credential is for source {credential}, not {route}")]
+    WrongSource { credential: String, route: String },
+    #[error("the events could not be queued; retry: {0}")]
+    QueueUnavailable(#[source] BusError),
 }
 
 impl ApiError {
@@ -58,7 +65,11 @@ impl ApiError {
         match self {
             Self::InvalidParameter { .. } | Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::NotFound | Self::NoWebhook | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoWebhook | Self::NoRoute | Self::NoCredential => {
+                StatusCode::NOT_FOUND
+            }
+            Self::WrongSource { .. } => StatusCode::FORBIDDEN,
+            Self::QueueUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict | Self::Stale(_) => StatusCode::CONFLICT,
             Self::PublishFailed(_) => StatusCode::BAD_GATEWAY,
@@ -74,7 +85,9 @@ impl ApiError {
             Self::InvalidParameter { .. } => "invalid_parameter",
             Self::InvalidBody(_) => "invalid_body",
             Self::Unauthorized(_) => "unauthorized",
-            Self::NotFound | Self::NoWebhook | Self::NoRoute => "not_found",
+            Self::NotFound | Self::NoWebhook | Self::NoRoute | Self::NoCredential => "not_found",
+            Self::WrongSource { .. } => "forbidden",
+            Self::QueueUnavailable(_) => "unavailable",
             Self::TooLarge { .. } => "payload_too_large",
             Self::Conflict | Self::Stale(_) => "conflict",
             Self::PublishFailed(_) => "publish_failed",

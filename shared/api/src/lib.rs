@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cursor;
 pub mod error;
+pub mod intake;
 pub mod links;
 pub mod local;
 pub mod params;

@@ -4,18 +4,21 @@
 
 use crate::auth::Auth;
 use crate::cursor::CursorKey;
+use crate::intake::{documents, observations};
 use crate::ports::{
     Anomalies, DormantUser, Edit, EventIntake, IntakeReport, RepoError, Requesters, UserPage,
     Versioned,
 };
+use crate::routes::sources::SourceApi;
 use crate::routes::AppState;
 use anomalies_core::anomaly::Anomaly;
 use anomalies_core::bus::Bus;
-use anomalies_core::connectors::{self, Source, Translation};
-use anomalies_core::contract::parse_observation;
-use anomalies_core::domain::{AnomalyId, Observation, TenantId};
+use anomalies_core::bus::BusError;
+use anomalies_core::connectors::Source;
+use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::engine::{complete, Detector, Outcome, SweepScope};
 use anomalies_core::query::{self, AnomalyFilter, Facets, Field, Page};
+use anomalies_core::sources::MemorySources;
 use anomalies_core::store::dynamo::keys::sortable_time;
 use anomalies_core::store::{AnomalyStore, MemoryStore};
 use async_trait::async_trait;
@@ -61,7 +64,8 @@ impl LocalStore {
     }
 
     /// The API on this store: anomalies, requesters and (with `intake`) `POST /v1/events`
-    /// from it, changes announced on `bus`. Callers add links, lookback and webhooks.
+    /// and the source-credential and intake routes (credentials in memory), changes
+    /// announced on `bus`. Callers add links, lookback and webhooks.
     pub fn app_state(
         self: &Arc<Self>,
         bus: Arc<dyn Bus>,
@@ -72,6 +76,10 @@ impl LocalStore {
         let mut state = AppState::new(self.clone(), self.clone(), bus, auth, cursor_key);
         if intake {
             state.intake = Some(self.clone());
+            state = state.with_sources(SourceApi {
+                store: Arc::new(MemorySources::default()),
+                intake: self.clone(),
+            });
         }
         state
     }
@@ -194,43 +202,14 @@ fn record(report: &mut IntakeReport, outcome: &Outcome) {
     }
 }
 
-/// The lines of a body: one JSON document, or JSON lines.
-fn documents(body: &[u8]) -> Vec<&[u8]> {
-    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
-        return vec![body];
-    }
-    body.split(|&b| b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .collect()
-}
-
-/// What one document says, for `tenant`: a v1.1 event (of that tenant only) or a platform
-/// payload translated by its connector.
-fn observations(
-    tenant: &TenantId,
-    source: Source,
-    document: &[u8],
-) -> Result<Option<Vec<Observation>>, String> {
-    if source != Source::V1 {
-        return match connectors::translate(source, document, tenant) {
-            Ok(Translation::Events(list)) => Ok(Some(list)),
-            Ok(Translation::NotAccessRequest) => Ok(None),
-            Err(err) => Err(err.to_string()),
-        };
-    }
-    let observation = parse_observation(document).map_err(|e| e.to_string())?;
-    if observation.tenant_id() != tenant {
-        return Err(format!(
-            "tenant_id: {:?} is not the tenant of your credentials",
-            observation.tenant_id().as_str()
-        ));
-    }
-    Ok(Some(vec![observation]))
-}
-
 #[async_trait]
 impl EventIntake for LocalStore {
-    async fn ingest(&self, tenant: &TenantId, source: Source, body: &[u8]) -> IntakeReport {
+    async fn ingest(
+        &self,
+        tenant: &TenantId,
+        source: Source,
+        body: &[u8],
+    ) -> Result<IntakeReport, BusError> {
         let mut report = IntakeReport::default();
         let mut local = self.inner.write().await;
         let Local {
@@ -239,7 +218,7 @@ impl EventIntake for LocalStore {
             clock,
         } = &mut *local;
         for (line, document) in documents(body).into_iter().enumerate() {
-            let list = match observations(tenant, source, document) {
+            let list = match observations(tenant, source, &document) {
                 Ok(Some(list)) => list,
                 Ok(None) => {
                     report.ignored += 1;
@@ -275,6 +254,6 @@ impl EventIntake for LocalStore {
             let outcome = detector.sweep(store, now, SweepScope::Full);
             record(&mut report, &outcome);
         }
-        report
+        Ok(report)
     }
 }

@@ -4,6 +4,7 @@
 //! wire the in-memory [`crate::local::LocalStore`] and [`anomalies_core::bus::MemoryBus`].
 
 use anomalies_core::anomaly::Anomaly;
+use anomalies_core::bus::BusError;
 use anomalies_core::connectors::Source;
 use anomalies_core::domain::{AnomalyId, TenantId};
 use anomalies_core::query::{AnomalyFilter, Facets, Field, Page, ReadError};
@@ -117,9 +118,15 @@ pub struct IntakeReport {
     pub anomalies: Vec<String>,
 }
 
-/// Taking in raw events (JSON or JSON lines, in our contract or a platform's format):
-/// `anomalies serve` only.
+/// Taking in raw events (JSON, a JSON array or JSON lines, in our contract or a platform's
+/// format): detected in place by `anomalies serve`, put on the access-events bus on AWS.
 #[async_trait]
 pub trait EventIntake: Send + Sync {
-    async fn ingest(&self, tenant: &TenantId, source: Source, body: &[u8]) -> IntakeReport;
+    /// Take the body in for `tenant`; an error means nothing could be queued (retry).
+    async fn ingest(
+        &self,
+        tenant: &TenantId,
+        source: Source,
+        body: &[u8],
+    ) -> Result<IntakeReport, BusError>;
 }

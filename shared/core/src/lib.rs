@@ -19,6 +19,7 @@ pub mod query;
 pub mod replay;
 pub mod rules;
 pub mod sample;
+pub mod sources;
 pub mod store;
 pub mod summary;
 #[cfg(feature = "telemetry")]

@@ -32,5 +32,9 @@ pub async fn push(
             })?,
     };
     let intake = state.intake.as_ref().ok_or(ApiError::NotSupported)?;
-    Ok(Json(intake.ingest(&principal.tenant, source, &body).await))
+    let report = intake
+        .ingest(&principal.tenant, source, &body)
+        .await
+        .map_err(ApiError::QueueUnavailable)?;
+    Ok(Json(report))
 }

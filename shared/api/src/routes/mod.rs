@@ -1,11 +1,14 @@
 //! The router: one set of routes for the query Lambda and `anomalies serve`. Every `/v1/`
-//! route but the OpenAPI document needs a [`crate::auth::Principal`]; the page ([`crate::ui`])
-//! is public; bodies are limited to [`MAX_BODY`] bytes.
+//! route but the OpenAPI document and the intake route needs a [`crate::auth::Principal`]
+//! (the intake route takes a source token instead, [`sources`]); the page ([`crate::ui`]) is
+//! public; bodies are limited to [`MAX_BODY`] bytes (intake bodies to
+//! [`crate::intake::MAX_INTAKE_BODY`]).
 
 mod anomalies;
 mod body;
 pub mod bulk;
 mod events;
+pub mod sources;
 mod triage;
 mod users;
 pub mod webhooks;
@@ -13,6 +16,7 @@ pub mod webhooks;
 use crate::auth::Auth;
 use crate::cursor::CursorKey;
 use crate::error::ApiError;
+use crate::intake::MAX_INTAKE_BODY;
 use crate::links::LinkTemplates;
 use crate::ports::{Anomalies, EventIntake, Requesters};
 use crate::ui::{self, SignIn};
@@ -23,6 +27,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Duration;
+use sources::SourceApi;
 use std::sync::Arc;
 use webhooks::WebhookApi;
 
@@ -50,6 +55,8 @@ pub struct AppState {
     pub webhooks: Option<WebhookApi>,
     /// How the page at `/ui/` signs in.
     pub sign_in: SignIn,
+    /// Source credentials and the intake route; absent, those routes answer 404.
+    pub sources: Option<SourceApi>,
 }
 
 impl AppState {
@@ -72,7 +79,14 @@ impl AppState {
             lookback: Duration::days(400),
             webhooks: None,
             sign_in: SignIn::default(),
+            sources: None,
         }
+    }
+
+    /// Enable `/v1/source-credentials` and `POST /v1/sources/{source}/events`.
+    pub fn with_sources(mut self, sources: SourceApi) -> Self {
+        self.sources = Some(sources);
+        self
     }
 
     /// Enable `/v1/webhooks`.
@@ -117,7 +131,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/webhooks/{id}/rotate-secret", post(webhooks::rotate))
         .route("/v1/webhooks/{id}/test", post(webhooks::test))
-        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries));
+        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/v1/source-credentials",
+            get(sources::list).post(sources::create),
+        )
+        .route(
+            "/v1/source-credentials/{id}",
+            axum::routing::delete(sources::delete),
+        )
+        .route(
+            "/v1/sources/{source}/events",
+            post(sources::intake).layer(DefaultBodyLimit::max(MAX_INTAKE_BODY)),
+        );
     if state.intake.is_some() {
         router = router.route("/v1/events", post(events::push));
     }

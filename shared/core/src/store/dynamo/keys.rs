@@ -117,6 +117,11 @@ pub fn webhooks_pk(tenant: &TenantId) -> String {
     format!("T#{tenant}#WEBHOOKS")
 }
 
+/// A tenant's source credentials (sort key: the credential id).
+pub fn sources_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#SOURCES")
+}
+
 /// A webhook's delivery attempts (sort key: [`attempt_sk`]).
 pub fn attempts_pk(tenant: &TenantId, webhook: &str) -> String {
     format!("T#{tenant}#WH#{webhook}")
