@@ -1,6 +1,7 @@
 //! The `anomalies` command: wires arguments to the detection core on the embedded store.
 
 mod commands;
+mod platforms;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +50,15 @@ enum Command {
         /// Write here instead of stdout.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Write the stream in a platform's own format (`teleport`, `aws-team`,
+        /// `common-fate`, `apono`) instead of v1: every generated event translated, with the
+        /// platform's unrelated events and state changes for requests never created.
+        #[arg(long, default_value = "v1")]
+        format: anomalies_core::connectors::Source,
+        /// With `--format`: also write the equivalent v1.1 stream (what each platform line
+        /// says, line for line) here.
+        #[arg(long)]
+        equivalent: Option<PathBuf>,
     },
     /// Serve the query API on the embedded store (the same routes as the query Lambda, plus
     /// `POST /v1/events`). Prints the bearer token to use.
@@ -93,6 +103,13 @@ enum Command {
         /// Replay again with full (non-incremental) sweeps and check the anomalies are identical.
         #[arg(long)]
         verify: bool,
+        /// Compare a platform's stream replayed through its connector with its equivalent
+        /// v1.1 stream (generated from `--events` v1 events).
+        #[arg(long)]
+        source: Option<anomalies_core::connectors::Source>,
+        /// With `--source`: replays of each stream (the best is reported).
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
     },
 }
 
@@ -122,7 +139,22 @@ fn main() -> anyhow::Result<()> {
             events,
             seed,
             output,
+            format: anomalies_core::connectors::Source::V1,
+            ..
         } => commands::generate(events, seed, output.as_deref()),
+        Command::Generate {
+            events,
+            seed,
+            output,
+            format,
+            equivalent,
+        } => platforms::generate(
+            events,
+            seed,
+            format,
+            output.as_deref(),
+            equivalent.as_deref(),
+        ),
         Command::Serve {
             config,
             events,
@@ -149,8 +181,16 @@ fn main() -> anyhow::Result<()> {
         Command::Bench {
             events,
             seed,
+            source: Some(source),
+            rounds,
+            ..
+        } => platforms::bench(events, seed, source, rounds),
+        Command::Bench {
+            events,
+            seed,
             file,
             verify,
+            ..
         } => commands::bench(events, seed, file.as_deref(), verify),
     }
 }

@@ -11,6 +11,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, Write};
 
+pub mod platforms;
 mod writer;
 
 use writer::Writer;
