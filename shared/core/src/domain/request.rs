@@ -88,6 +88,22 @@ pub struct AccessRequest {
     pub decision: Option<Decision>,
 }
 
+impl AccessRequest {
+    /// Whether `other` asks for the same thing from the same person in the same words: every
+    /// field but the id, time, status and decision is equal.
+    pub fn describes_the_same_as(&self, other: &AccessRequest) -> bool {
+        self.requester == other.requester
+            && self.integration == other.integration
+            && self.resource_type == other.resource_type
+            && self.resources == other.resources
+            && self.permissions == other.permissions
+            && self.access_flow == other.access_flow
+            && self.justification == other.justification
+            && self.duration_seconds == other.duration_seconds
+            && self.client == other.client
+    }
+}
+
 /// One access-request state change: the unit the detector consumes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessEvent {

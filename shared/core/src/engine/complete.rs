@@ -20,10 +20,7 @@ pub fn complete<S: RequestLog + ?Sized>(
         Observation::Event(event) => Ok(*event),
         Observation::Change(change) => {
             match store.known_request(&change.tenant_id, &change.request_id) {
-                Some(known) => {
-                    let known = known.clone();
-                    Ok(change.complete(known))
-                }
+                Some(known) => Ok(change.complete(known)),
                 None => Err(UnknownRequest(change.request_id)),
             }
         }

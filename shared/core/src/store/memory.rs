@@ -30,8 +30,10 @@ type QueryIndex = HashMap<(Index, String), BTreeMap<String, Arc<Anomaly>>>;
 #[derive(Debug, Default)]
 struct TenantState {
     seen_events: HashSet<EventId>,
-    /// Each request seen: its group, and the request as first described.
-    requests: HashMap<RequestId, (GroupIndex, Arc<AccessRequest>)>,
+    /// Each request seen: its group, when it was made, and the request as first described —
+    /// shared with the group's previous request when they describe the same thing (only the
+    /// id, time, status and decision differ), so a bot's thousand identical requests are one.
+    requests: HashMap<RequestId, (GroupIndex, DateTime<Utc>, Arc<AccessRequest>)>,
     activity: HashMap<UserId, LastActivity>,
     rejections: HashMap<UserId, Vec<Rejection>>,
 }
@@ -189,15 +191,16 @@ impl EventLog for MemoryStore {
 
 impl RequestLog for MemoryStore {
     fn request_group(&self, tenant: &TenantId, request: &RequestId) -> Option<&GroupKey> {
-        let (index, _) = self.tenant(tenant)?.requests.get(request)?;
+        let (index, _, _) = self.tenant(tenant)?.requests.get(request)?;
         Some(&self.groups[*index].0)
     }
 
-    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<&AccessRequest> {
-        self.tenant(tenant)?
-            .requests
-            .get(request)
-            .map(|(_, r)| &**r)
+    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<AccessRequest> {
+        let (_, created_at, described) = self.tenant(tenant)?.requests.get(request)?;
+        let mut known = (**described).clone();
+        known.id = request.clone();
+        known.created_at = *created_at;
+        Some(known)
     }
 
     fn record_request(
@@ -214,10 +217,15 @@ impl RequestLog for MemoryStore {
             return;
         }
         let index = self.group_of(key);
-        let request = Arc::new(request);
-        self.tenant_mut(&key.tenant_id)
-            .requests
-            .insert(entry.request_id.clone(), (index, request.clone()));
+        let request = match &self.groups[index].1.latest_request {
+            Some(latest) if latest.describes_the_same_as(&request) => latest.clone(),
+            _ => Arc::new(request),
+        };
+        let created_at = entry.created_at;
+        self.tenant_mut(&key.tenant_id).requests.insert(
+            entry.request_id.clone(),
+            (index, created_at, request.clone()),
+        );
         let bucket = self.buckets.entry(bucket_of(entry.created_at)).or_default();
         if bucket.last() != Some(&index) {
             bucket.push(index);
@@ -227,7 +235,7 @@ impl RequestLog for MemoryStore {
     }
 
     fn record_access_end(&mut self, tenant: &TenantId, request: &RequestId, at: DateTime<Utc>) {
-        let Some(&(index, _)) = self.tenant(tenant).and_then(|t| t.requests.get(request)) else {
+        let Some(&(index, _, _)) = self.tenant(tenant).and_then(|t| t.requests.get(request)) else {
             return;
         };
         let group = &mut self.groups[index].1;

@@ -40,9 +40,10 @@ pub trait EventLog {
 pub trait RequestLog {
     /// The automation group of a request already seen, or `None` on first sighting.
     fn request_group(&self, tenant: &TenantId, request: &RequestId) -> Option<&GroupKey>;
-    /// A request already seen, as it was first described (without its status or decision):
-    /// what completes a state change that names only the request. `None` if never seen.
-    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<&AccessRequest>;
+    /// A request already seen, as it was first described (its status and decision are those
+    /// of that first event): what completes a state change that names only the request.
+    /// `None` if never seen.
+    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<AccessRequest>;
     /// Record a request's first sighting, in its group. `request` is kept as the group's
     /// latest request when it is the newest (it describes the group in automation anomalies).
     fn record_request(

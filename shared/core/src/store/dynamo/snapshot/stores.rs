@@ -42,9 +42,9 @@ impl RequestLog for Snapshot {
             .map(|slot| &slot.record.group)
     }
 
-    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<&AccessRequest> {
+    fn known_request(&self, tenant: &TenantId, request: &RequestId) -> Option<AccessRequest> {
         let slot = self.requests.get(&(tenant.clone(), request.clone()))?;
-        slot.record.request.as_deref()
+        slot.record.request.as_deref().cloned()
     }
 
     fn record_request(
