@@ -840,7 +840,7 @@ async fn queue_arn(config: &aws_config::SdkConfig, url: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn teams_topic_and_glides_bus_reach_ingest_by_the_templates_own_routes() {
+async fn team_glide_and_the_intake_route_reach_ingest_by_the_templates_own_routes() {
     // Arrange: TEAM's topic and Glide's bus exist; the stack is deployed pointing at both.
     let config = sdk_config().await;
     let sns = aws_sdk_sns::Client::new(&config);
@@ -921,7 +921,49 @@ async fn teams_topic_and_glides_bus_reach_ingest_by_the_templates_own_routes() {
         .send()
         .await
         .unwrap();
-    let delivered = integration_tests::delivery::receive(&config, ingest_queue, 3).await;
+    // Teleport posts to the intake route (the query function on the stack's resources),
+    // which puts on the stack's access-events bus; its rule feeds the same queue.
+    let query_env = |name: &str| match name {
+        TABLE_NAME => Some(outputs["TableName"].clone()),
+        ANOMALIES_BUS_NAME => Some(outputs["AnomaliesBusName"].clone()),
+        query_function::config::CURSOR_SECRET => {
+            Some("a cursor secret of at least 32 bytes".into())
+        }
+        query_function::config::ACCESS_EVENTS_BUS_NAME => {
+            Some(outputs["AccessEventsBusName"].clone())
+        }
+        _ => None,
+    };
+    let query_config = query_function::config::QueryConfig::from_lookup(query_env).unwrap();
+    let api = integration_tests::api::Harness::on_router(
+        query_function::Context::from_config(&query_config, &config)
+            .unwrap()
+            .router,
+    );
+    let acme_caller = Some(("acme", "alice@acme.example"));
+    let made = api
+        .call(
+            "POST",
+            "/v1/source-credentials",
+            acme_caller,
+            Some(r#"{"source":"teleport","name":"main"}"#),
+        )
+        .await;
+    let bearer = format!("Bearer {}", made.body["token"].as_str().unwrap());
+    let teleport = json!({"event": "access_request.create", "code": "T5000I", "uid": "tp-1", "time": now,
+        "id": "teleport-req-1", "user": "frank", "state": "PENDING", "cluster_name": "main", "roles": ["admin"],
+        "resource_ids": [{"cluster": "main", "kind": "db", "name": "prod-customers"}]});
+    let posted = api
+        .call_with(
+            "POST",
+            "/v1/sources/teleport/events",
+            None,
+            Some(&teleport.to_string()),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let delivered = integration_tests::delivery::receive(&config, ingest_queue, 4).await;
     let env = |name: &str| match name {
         TABLE_NAME => Some(outputs["TableName"].clone()),
         ANOMALIES_BUS_NAME => Some(outputs["AnomaliesBusName"].clone()),
@@ -934,8 +976,8 @@ async fn teams_topic_and_glides_bus_reach_ingest_by_the_templates_own_routes() {
         .await
         .unwrap();
 
-    // Assert: all three arrived by the template's routes and were filed under acme.
-    assert_eq!(delivered.records.len(), 3);
+    // Assert: all four arrived by the template's routes and were filed under acme.
+    assert_eq!(delivered.records.len(), 4);
     assert!(ingested.batch_item_failures.is_empty(), "{ingested:?}");
     let table = anomalies_core::store::dynamo::client::DynamoTable::new(
         aws_sdk_dynamodb::Client::new(&config),
@@ -943,7 +985,7 @@ async fn teams_topic_and_glides_bus_reach_ingest_by_the_templates_own_routes() {
     );
     let acme = anomalies_core::domain::TenantId::try_from("acme").unwrap();
     let mut requests: Vec<String> = Vec::new();
-    for id in ["team-req-1", "glide_req_1"] {
+    for id in ["team-req-1", "glide_req_1", "teleport-req-1"] {
         let anomaly = anomalies_core::anomaly::Anomaly::derive_id(
             &acme,
             anomalies_core::anomaly::AnomalyType::HighRiskAccess,
@@ -955,5 +997,5 @@ async fn teams_topic_and_glides_bus_reach_ingest_by_the_templates_own_routes() {
             requests.push(id.to_owned());
         }
     }
-    assert_eq!(requests, ["team-req-1", "glide_req_1"]);
+    assert_eq!(requests, ["team-req-1", "glide_req_1", "teleport-req-1"]);
 }

@@ -101,7 +101,10 @@ pub fn parse(payload: Value, tenant: &TenantId) -> Result<Invocation, UnknownPay
 fn from_body(body: &str, tenant: &TenantId) -> Result<Vec<Observation>, BadMessage> {
     let is_envelope = body.contains("\"detail-type\"");
     if !is_envelope && !body.contains("\"TopicArn\"") {
-        return single(parse_observation(body.as_bytes()).map_err(BadMessage::Contract));
+        return match parse_observation(body.as_bytes()) {
+            Ok(observation) => Ok(vec![observation]),
+            Err(err) => platform_body(body, tenant).unwrap_or(Err(BadMessage::Contract(err))),
+        };
     }
     let value: Value = serde_json::from_str(body).map_err(BadMessage::NotJson)?;
     if is_envelope {
@@ -112,6 +115,14 @@ fn from_body(body: &str, tenant: &TenantId) -> Result<Vec<Observation>, BadMessa
         return platform(Source::AwsTeam, body.as_bytes(), tenant);
     }
     single(parse_observation_value(&value).map_err(BadMessage::Contract))
+}
+
+/// A body that is not a v1.1 event but a known platform's payload (put on the queue by hand
+/// or by another router), translated by its connector.
+fn platform_body(body: &str, tenant: &TenantId) -> Option<Result<Vec<Observation>, BadMessage>> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    let source = connectors::recognize(&value)?;
+    Some(platform(source, body.as_bytes(), tenant))
 }
 
 fn single(observation: Result<Observation, BadMessage>) -> Result<Vec<Observation>, BadMessage> {
@@ -293,6 +304,23 @@ mod tests {
             reason,
             "common-fate payload: detail.grant.id: is required but missing"
         );
+    }
+
+    #[test]
+    fn a_bare_teleport_event_on_the_queue_is_translated() {
+        let teleport = json!({"event": "access_request.create", "uid": "u1", "time": "2026-03-02T09:00:00Z",
+                              "id": "req-t", "user": "dan", "roles": ["admin"]});
+        let bad = json!({"event": "access_request.create", "uid": "u2"});
+        let Invocation::Sqs(messages) =
+            parse(sqs(&[teleport.to_string(), bad.to_string()]), &tenant()).unwrap()
+        else {
+            panic!()
+        };
+        assert!(
+            matches!(&messages[0].observations.as_ref().unwrap()[..], [Observation::Event(e)] if e.request.id.as_str() == "req-t")
+        );
+        let reason = messages[1].observations.as_ref().unwrap_err().to_string();
+        assert_eq!(reason, "teleport payload: time: is required but missing");
     }
 
     #[test]

@@ -104,6 +104,27 @@ fn instant(text: &str, field: &str) -> Result<DateTime<Utc>, ConnectorError> {
     })
 }
 
+/// Which platform a payload that is not a v1 event comes from, by its shape: a Teleport audit
+/// event (`event` and `uid`), an SNS notification (TEAM's topic), a Common Fate audit-log event
+/// (`action` and `targets`) or Glide event (source `commonfate.io/granted`), an Apono webhook
+/// body (`event_type` and `data`). `None` for anything else.
+pub fn recognize(payload: &serde_json::Value) -> Option<Source> {
+    let has = |field: &str| payload.get(field).is_some();
+    if has("event") && has("uid") {
+        Some(Source::Teleport)
+    } else if has("TopicArn") && has("Type") {
+        Some(Source::AwsTeam)
+    } else if (has("action") && has("targets"))
+        || payload.get("source").and_then(|s| s.as_str()) == Some(common_fate::GLIDE_SOURCE)
+    {
+        Some(Source::CommonFate)
+    } else if has("event_type") && has("data") {
+        Some(Source::Apono)
+    } else {
+        None
+    }
+}
+
 /// Translate one payload of a platform `source` for `tenant` (v1 events are parsed by
 /// [`crate::contract`], not here: for [`Source::V1`] this is an error).
 pub fn translate(
@@ -120,5 +141,41 @@ pub fn translate(
         Source::AwsTeam => aws_team::translate(payload, tenant),
         Source::CommonFate => common_fate::translate(payload, tenant),
         Source::Apono => apono::translate(payload, tenant),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(path: &str) -> serde_json::Value {
+        let path = format!("{}/../../events/{path}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn each_platforms_payload_is_recognized_by_its_shape_and_a_v1_event_by_none() {
+        // Arrange
+        let cases = [
+            (
+                "platforms/teleport/access_request.create.docs.json",
+                Some(Source::Teleport),
+            ),
+            (
+                "platforms/common-fate/webhook.audit_log.grant.requested.docs.json",
+                Some(Source::CommonFate),
+            ),
+            ("samples/pending.json", None),
+        ];
+        for (path, expected) in cases {
+            // Act / Assert
+            assert_eq!(recognize(&sample(path)), expected, "{path}");
+        }
+        let team = serde_json::json!({"Type": "Notification", "TopicArn": "arn:aws:sns:x", "Message": "{}"});
+        let apono = serde_json::json!({"event_type": "AccessRequestCreated", "data": {}});
+        let glide = serde_json::json!({"source": common_fate::GLIDE_SOURCE, "detail-type": "request.created"});
+        assert_eq!(recognize(&team), Some(Source::AwsTeam));
+        assert_eq!(recognize(&apono), Some(Source::Apono));
+        assert_eq!(recognize(&glide), Some(Source::CommonFate));
     }
 }
