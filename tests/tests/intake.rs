@@ -48,9 +48,9 @@ fn kinds(anomalies: impl IntoIterator<Item = (AnomalyType, String)>) -> BTreeSet
         .collect()
 }
 
-#[tokio::test]
-async fn teleport_events_posted_with_a_source_token_are_detected_as_replay_detects_them() {
-    // Arrange: the stack's table and buses; the access-events bus routed to a queue.
+/// The stack's table and buses, the access-events bus routed to a queue, and the query
+/// function's production router on them (intake enabled).
+async fn stack() -> (Pipeline, String, Harness) {
     let p = Pipeline::new().await;
     let access_bus = unique("access-events");
     let queue = bus_with_capture(&p.config, &access_bus, SOURCE).await;
@@ -64,11 +64,16 @@ async fn teleport_events_posted_with_a_source_token_are_detected_as_replay_detec
         _ => None,
     };
     let config = query_function::config::QueryConfig::from_lookup(env).unwrap();
-    let api = Harness::on_router(
-        query_function::Context::from_config(&config, &p.config)
-            .unwrap()
-            .router,
-    );
+    let router = query_function::Context::from_config(&config, &p.config)
+        .unwrap()
+        .router;
+    (p, queue, Harness::on_router(router))
+}
+
+#[tokio::test]
+async fn teleport_events_posted_with_a_source_token_are_detected_as_replay_detects_them() {
+    // Arrange: the stack's table and buses; the access-events bus routed to a queue.
+    let (p, queue, api) = stack().await;
     let made = api
         .call(
             "POST",
@@ -160,24 +165,7 @@ async fn teleport_events_posted_with_a_source_token_are_detected_as_replay_detec
 #[tokio::test]
 async fn the_intake_route_refuses_what_is_not_a_valid_token_for_its_source() {
     // Arrange
-    let p = Pipeline::new().await;
-    let access_bus = unique("access-events");
-    bus_with_capture(&p.config, &access_bus, SOURCE).await;
-    let env = |name: &str| match name {
-        TABLE_NAME => Some(p.table.clone()),
-        ANOMALIES_BUS_NAME => Some(p.bus.clone()),
-        query_function::config::CURSOR_SECRET => {
-            Some("a cursor secret of at least 32 bytes".into())
-        }
-        query_function::config::ACCESS_EVENTS_BUS_NAME => Some(access_bus.clone()),
-        _ => None,
-    };
-    let config = query_function::config::QueryConfig::from_lookup(env).unwrap();
-    let api = Harness::on_router(
-        query_function::Context::from_config(&config, &p.config)
-            .unwrap()
-            .router,
-    );
+    let (p, _, api) = stack().await;
     let made = api
         .call(
             "POST",

@@ -57,6 +57,34 @@ pub fn observations(
     Ok(Some(vec![observation]))
 }
 
+/// What a body says, observation by observation with the line each came from; documents
+/// about something else are counted in `report.ignored`, unreadable ones (and a body over
+/// [`MAX_DOCUMENTS`]) are named in `report.rejected`.
+pub fn read(
+    tenant: &TenantId,
+    source: Source,
+    body: &[u8],
+    report: &mut IntakeReport,
+) -> Vec<(usize, Observation)> {
+    let documents = documents(body);
+    if documents.len() > MAX_DOCUMENTS {
+        report.rejected.push(format!(
+            "the body holds {} documents, over the limit of {MAX_DOCUMENTS}",
+            documents.len()
+        ));
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, document) in documents.iter().enumerate() {
+        match observations(tenant, source, document) {
+            Ok(Some(list)) => out.extend(list.into_iter().map(|o| (i + 1, o))),
+            Ok(None) => report.ignored += 1,
+            Err(reason) => report.rejected.push(format!("line {}: {reason}", i + 1)),
+        }
+    }
+    out
+}
+
 /// Intake onto the access-events bus: each observation as one `Access Request Changed`
 /// event (the bus adapter batches PutEvents to its limit of 10).
 pub struct BusIntake {
@@ -73,43 +101,21 @@ impl EventIntake for BusIntake {
     ) -> Result<IntakeReport, BusError> {
         let mut report = IntakeReport::default();
         let mut events = Vec::new();
-        let documents = documents(body);
-        if documents.len() > MAX_DOCUMENTS {
-            report.rejected.push(format!(
-                "the body holds {} documents, over the limit of {MAX_DOCUMENTS}",
-                documents.len()
-            ));
-            return Ok(report);
-        }
-        for (line, document) in documents.iter().enumerate() {
-            let list = match observations(tenant, source, document) {
-                Ok(Some(list)) => list,
-                Ok(None) => {
-                    report.ignored += 1;
-                    continue;
-                }
-                Err(reason) => {
-                    report.rejected.push(format!("line {}: {reason}", line + 1));
-                    continue;
-                }
-            };
-            for observation in list {
-                let detail = contract::to_value(&observation);
-                let size = detail.to_string().len();
-                if size > MAX_EVENT_BYTES {
-                    report.rejected.push(format!(
-                        "line {}: the event is {size} bytes, over the limit of {MAX_EVENT_BYTES}",
-                        line + 1
-                    ));
-                    continue;
-                }
-                let request = observation.request_id().as_str().to_owned();
-                events.push(BusEvent::new(
-                    DetailType::AccessRequestChanged,
-                    request,
-                    &detail,
-                )?);
+        for (line, observation) in read(tenant, source, body, &mut report) {
+            let detail = contract::to_value(&observation);
+            let size = detail.to_string().len();
+            if size > MAX_EVENT_BYTES {
+                report.rejected.push(format!(
+                    "line {line}: the event is {size} bytes, over the limit of {MAX_EVENT_BYTES}"
+                ));
+                continue;
             }
+            let request = observation.request_id().as_str().to_owned();
+            events.push(BusEvent::new(
+                DetailType::AccessRequestChanged,
+                request,
+                &detail,
+            )?);
         }
         for result in self.bus.put(&events).await {
             result?;
@@ -195,8 +201,9 @@ mod tests {
             bus: Arc::new(MemoryBus::default()),
         };
         let event = include_str!("../../../events/samples/pending.json");
+        let globex = TenantId::try_from("globex").unwrap();
         let report = intake
-            .ingest(&acme(), Source::V1, event.as_bytes())
+            .ingest(&globex, Source::V1, event.as_bytes())
             .await
             .unwrap();
         assert_eq!(report.accepted, 0);

@@ -4,7 +4,7 @@
 
 use crate::auth::Auth;
 use crate::cursor::CursorKey;
-use crate::intake::{documents, observations};
+use crate::intake::read;
 use crate::ports::{
     Anomalies, DormantUser, Edit, EventIntake, IntakeReport, RepoError, Requesters, UserPage,
     Versioned,
@@ -217,38 +217,23 @@ impl EventIntake for LocalStore {
             store,
             clock,
         } = &mut *local;
-        for (line, document) in documents(body).into_iter().enumerate() {
-            let list = match observations(tenant, source, &document) {
-                Ok(Some(list)) => list,
-                Ok(None) => {
-                    report.ignored += 1;
-                    continue;
-                }
-                Err(reason) => {
-                    report.rejected.push(format!("line {}: {reason}", line + 1));
+        for (line, observation) in read(tenant, source, body, &mut report) {
+            let event = match complete(&*store, observation) {
+                Ok(event) => event,
+                Err(unknown) => {
+                    report.rejected.push(format!("line {line}: {unknown}"));
                     continue;
                 }
             };
-            for observation in list {
-                let event = match complete(&*store, observation) {
-                    Ok(event) => event,
-                    Err(unknown) => {
-                        report
-                            .rejected
-                            .push(format!("line {}: {unknown}", line + 1));
-                        continue;
-                    }
-                };
-                let now = clock.map_or(event.occurred_at, |c| c.max(event.occurred_at));
-                *clock = Some(now);
-                let outcome = detector.process(store, event, now);
-                if outcome.duplicate {
-                    report.duplicates += 1;
-                } else {
-                    report.accepted += 1;
-                }
-                record(&mut report, &outcome);
+            let now = clock.map_or(event.occurred_at, |c| c.max(event.occurred_at));
+            *clock = Some(now);
+            let outcome = detector.process(store, event, now);
+            if outcome.duplicate {
+                report.duplicates += 1;
+            } else {
+                report.accepted += 1;
             }
+            record(&mut report, &outcome);
         }
         if let Some(now) = *clock {
             let outcome = detector.sweep(store, now, SweepScope::Full);
