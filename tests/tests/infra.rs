@@ -999,3 +999,51 @@ async fn team_glide_and_the_intake_route_reach_ingest_by_the_templates_own_route
     }
     assert_eq!(requests, ["team-req-1", "glide_req_1", "teleport-req-1"]);
 }
+
+#[test]
+fn every_parameter_and_output_is_described_and_every_dead_letter_queue_is_an_output() {
+    // Arrange
+    let template = template();
+    let described = |section: &str| -> Vec<String> {
+        template[section]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| {
+                v["Description"]
+                    .as_str()
+                    .is_none_or(|d| d.trim().is_empty())
+            })
+            .map(|(k, _)| k.clone())
+            .collect()
+    };
+    let dead_letter_queues: Vec<&String> = template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(name, r)| r["Type"] == "AWS::SQS::Queue" && name.ends_with("DLQ"))
+        .map(|(name, _)| name)
+        .collect();
+    // Act
+    let outputs: Vec<&Value> = template["Outputs"].as_object().unwrap().values().collect();
+    let unexposed: Vec<&&String> = dead_letter_queues
+        .iter()
+        .filter(|dlq| !outputs.iter().any(|o| o["Value"]["Ref"] == json!(dlq)))
+        .collect();
+    // Assert
+    assert_eq!(
+        described("Parameters"),
+        Vec::<String>::new(),
+        "parameters without a Description"
+    );
+    assert_eq!(
+        described("Outputs"),
+        Vec::<String>::new(),
+        "outputs without a Description"
+    );
+    assert_eq!(dead_letter_queues.len(), 3);
+    assert!(
+        unexposed.is_empty(),
+        "dead-letter queues without an output: {unexposed:?}"
+    );
+}
