@@ -385,12 +385,16 @@ fn the_detection_parameters_make_the_default_configuration() {
     let ingest = &resource(&template, "IngestFunction")["Properties"]["Environment"]["Variables"];
     let sweep = &resource(&template, "SweepFunction")["Properties"]["Environment"]["Variables"];
 
-    // Act
-    let json = substitute(&template, &ingest["DETECTION_CONFIG"]);
+    // Act: DetectionConfig unset, the parameters make the configuration.
+    let choice = ingest["DETECTION_CONFIG"]["Fn::If"].as_array().unwrap();
+    let json = substitute(&template, &choice[2]);
     let config = anomalies_core::config::Config::from_json(&json).unwrap();
 
     // Assert
     assert_eq!(config, anomalies_core::config::Config::default(), "{json}");
+    assert_eq!(choice[0], "HasDetectionConfig");
+    assert_eq!(choice[1]["Ref"], "DetectionConfig");
+    assert_eq!(template["Parameters"]["DetectionConfig"]["Default"], "");
     assert_eq!(
         ingest["DETECTION_CONFIG"], sweep["DETECTION_CONFIG"],
         "ingest and sweep detect alike"
@@ -869,6 +873,7 @@ async fn team_glide_and_the_intake_route_reach_ingest_by_the_templates_own_route
             ("TeamNotificationTopicArn", topic.clone()),
             ("GlideEventBusName", glide_bus.clone()),
             ("PlatformTenantId", "acme".into()),
+            ("DetectionConfig", r#"{"inactive_user":{"enabled":false}}"#.into()),
         ],
     )
     .await;
@@ -1045,5 +1050,48 @@ fn every_parameter_and_output_is_described_and_every_dead_letter_queue_is_an_out
     assert!(
         unexposed.is_empty(),
         "dead-letter queues without an output: {unexposed:?}"
+    );
+}
+
+#[test]
+fn a_whole_detection_config_reaches_the_functions_and_a_bad_key_stops_their_start() {
+    // Arrange: what an operator puts in DetectionConfig.
+    let good = r#"{"allowlist":{"requesters":["svc-ci-*"]},"high_risk_access":{"severity":"critical","sensitive_keywords":["prod"]},"inactive_user":{"enabled":false},"catalog":[{"resource":"/main/db/*","tags":{"env":"prod"}}]}"#;
+    let bad = r#"{"inactive_user":{"enabledd":false}}"#;
+    let env = |config: &'static str| {
+        move |name: &str| match name {
+            TABLE_NAME => Some("t".to_owned()),
+            ANOMALIES_BUS_NAME => Some("b".to_owned()),
+            anomalies_core::env::DETECTION_CONFIG => Some(config.to_owned()),
+            _ => None,
+        }
+    };
+    // Act
+    let ingest = ingest_function::config::IngestConfig::from_lookup(env(good));
+    let sweep = sweep_function::config::SweepConfig::from_lookup(env(good));
+    let refused = ingest_function::config::IngestConfig::from_lookup(env(bad))
+        .err()
+        .map(|e| e.to_string());
+    // Assert
+    let ingest = ingest.unwrap();
+    assert!(
+        !ingest
+            .detection
+            .rules()
+            .unwrap()
+            .0
+            .config()
+            .inactive_user
+            .enabled
+    );
+    assert_eq!(
+        ingest.detection.rules().unwrap().0.config().catalog.len(),
+        1
+    );
+    assert!(sweep.is_ok());
+    let message = refused.expect("a bad key is refused");
+    assert!(
+        message.contains("DETECTION_CONFIG") && message.contains("enabledd"),
+        "{message}"
     );
 }
