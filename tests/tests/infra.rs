@@ -844,7 +844,7 @@ async fn queue_arn(config: &aws_config::SdkConfig, url: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn team_glide_and_the_intake_route_reach_ingest_by_the_templates_own_routes() {
+async fn producers_team_glide_and_the_intake_route_reach_ingest_by_the_templates_own_routes() {
     // Arrange: TEAM's topic and Glide's bus exist; the stack is deployed pointing at both.
     let config = sdk_config().await;
     let sns = aws_sdk_sns::Client::new(&config);
@@ -873,10 +873,86 @@ async fn team_glide_and_the_intake_route_reach_ingest_by_the_templates_own_route
             ("TeamNotificationTopicArn", topic.clone()),
             ("GlideEventBusName", glide_bus.clone()),
             ("PlatformTenantId", "acme".into()),
-            ("DetectionConfig", r#"{"inactive_user":{"enabled":false}}"#.into()),
+            (
+                "DetectionConfig",
+                r#"{"inactive_user":{"enabled":false}}"#.into(),
+            ),
+            ("ProducerAccountIds", "111122223333,444455556666".into()),
+            ("ProducerOrganizationId", "o-abcdef1234".into()),
         ],
     )
     .await;
+    // The platform's accounts and organization may put events on the access bus. (moto's
+    // CloudFormation skips `AWS::Events::EventBusPolicy`: the template's statements are put
+    // here as written, with their references resolved.)
+    let bus = eventbridge
+        .describe_event_bus()
+        .name(&outputs["AccessEventsBusName"])
+        .send()
+        .await
+        .unwrap();
+    let whole = template();
+    let mut statements = Vec::new();
+    for (logical, sid) in [
+        (
+            "ProducerAccountsPolicy",
+            "access-anomalies-producer-accounts",
+        ),
+        (
+            "ProducerOrganizationPolicy",
+            "access-anomalies-producer-organization",
+        ),
+    ] {
+        let properties = &resource(&whole, logical)["Properties"];
+        assert_eq!(properties["EventBusName"]["Ref"], "AccessEventsBus");
+        assert_eq!(properties["StatementId"], sid);
+        let mut statement = properties["Statement"].clone();
+        assert_eq!(statement["Action"], "events:PutEvents");
+        assert_eq!(
+            statement["Resource"]["Fn::GetAtt"],
+            json!(["AccessEventsBus", "Arn"])
+        );
+        statement["Resource"] = json!(bus.arn.clone().unwrap());
+        if statement["Principal"]["AWS"]["Ref"] == "ProducerAccountIds" {
+            statement["Principal"]["AWS"] = json!(["111122223333", "444455556666"]);
+        }
+        let org = &mut statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"];
+        if org["Ref"] == "ProducerOrganizationId" {
+            *org = json!("o-abcdef1234");
+        }
+        statement["Sid"] = json!(sid);
+        statements.push(statement);
+    }
+    eventbridge
+        .put_permission()
+        .event_bus_name(&outputs["AccessEventsBusName"])
+        .policy(json!({"Version": "2012-10-17", "Statement": statements}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let policy = eventbridge
+        .describe_event_bus()
+        .name(&outputs["AccessEventsBusName"])
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap_or_default();
+    for expected in [
+        "111122223333",
+        "444455556666",
+        "o-abcdef1234",
+        "events:PutEvents",
+    ] {
+        assert!(
+            policy.contains(expected),
+            "{expected} not in the bus policy {policy}"
+        );
+    }
+    assert!(
+        outputs["ProducerPolicyArn"].starts_with("arn:aws:iam::"),
+        "{outputs:?}"
+    );
     let ingest_queue = &physical["IngestQueue"];
     // moto's CloudFormation skips `AWS::SNS::Subscription`: subscribe as the template says.
     let whole = template();
