@@ -780,16 +780,110 @@ fn the_readmes_first_event_is_a_valid_put_events_entry_for_the_ingest_rule() {
 
     // Act
     let entry = &entries[0];
-    let parsed =
-        anomalies_core::contract::parse_event(entry["Detail"].as_str().unwrap().as_bytes());
+    let detail = entry["Detail"].as_str().unwrap();
+    let parsed = anomalies_core::contract::parse_event(detail.as_bytes());
+    let detector =
+        anomalies_core::engine::Detector::new(anomalies_core::config::Config::default()).unwrap();
+    let (anomalies, _) =
+        anomalies_core::replay::replay_reader(&detector, format!("{detail}\n").as_bytes(), |_| {})
+            .unwrap();
 
-    // Assert
+    // Assert: a valid event on the default bus name, matched by the ingest rule, that raises
+    // an anomaly for the tenant the README's query names.
     assert!(parsed.is_ok(), "{parsed:?}");
     assert_eq!(
         entry["EventBusName"],
         template["Parameters"]["AccessEventsBusName"]["Default"]
     );
     assert_eq!(pattern["detail-type"][0], entry["DetailType"]);
+    assert_eq!(anomalies.len(), 1, "the first event raises one anomaly");
+    assert_eq!(anomalies[0].kind.as_str(), "high_risk_access");
+    assert_eq!(anomalies[0].tenant_id.as_str(), "acme");
+}
+
+/// The README's deploy block: the shell lines from `### Build, deploy, use, tear down`.
+fn readme_deploy_block() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("### Build, deploy, use, tear down")
+        .nth(1)
+        .unwrap();
+    section
+        .split("```sh")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn the_readmes_deploy_steps_use_only_what_the_template_has_and_what_they_have_read() {
+    // Arrange
+    let template = template();
+    let block = readme_deploy_block();
+    let outputs: BTreeSet<&str> = template["Outputs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let parameters: BTreeSet<&str> = template["Parameters"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    // Act
+    let read: BTreeSet<&str> = block
+        .split("$(out ")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap())
+        .collect();
+    let listed: BTreeSet<&str> = block
+        .lines()
+        .filter(|l| l.starts_with("# outputs:") || l.starts_with("#          "))
+        .flat_map(|l| {
+            l.trim_start_matches("# outputs:")
+                .trim_start_matches('#')
+                .split(',')
+        })
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect();
+    let asked: Vec<&str> = block
+        .split("asks for ")
+        .nth(1)
+        .unwrap()
+        .split(", …")
+        .next()
+        .unwrap()
+        .split(", ")
+        .collect();
+    // Assert
+    assert!(
+        read.is_subset(&outputs),
+        "outputs read but not in the template: {:?}",
+        read.difference(&outputs)
+    );
+    assert_eq!(listed, outputs, "the listed outputs are the template's");
+    assert!(asked.iter().all(|p| parameters.contains(p)), "{asked:?}");
+    assert!(
+        !block.contains("$TABLE_NAME"),
+        "the teardown reads the table name from the stack"
+    );
+    let read_table = block
+        .find("TABLE=$(out TableName)")
+        .expect("the table name is read");
+    assert!(
+        read_table < block.find("sam delete").unwrap(),
+        "read before the stack is gone"
+    );
+    assert!(
+        block.contains("$(out AccessEventsBusName)"),
+        "the first event goes to the stack's bus"
+    );
 }
 
 #[test]
