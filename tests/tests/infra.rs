@@ -557,6 +557,10 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
     let Deployed { outputs, physical } = deploy(&config, &body, &[]).await;
     let table = outputs["TableName"].clone();
     let anomalies_bus = outputs["AnomaliesBusName"].clone();
+    assert!(
+        outputs["AlarmsTopicArn"].starts_with("arn:aws:sns:"),
+        "without AlarmTopicArn the stack makes the alarm topic: {outputs:?}"
+    );
 
     // Act 1: an access event put on the stack's access bus reaches the ingest queue by its rule.
     let mut event = integration_tests::pipeline::request(
@@ -1264,4 +1268,46 @@ fn a_whole_detection_config_reaches_the_functions_and_a_bad_key_stops_their_star
         message.contains("DETECTION_CONFIG") && message.contains("enabledd"),
         "{message}"
     );
+}
+
+#[test]
+fn every_alarm_has_an_action_and_a_runbook_entry() {
+    // Arrange
+    let template = template();
+    let runbook = std::fs::read_to_string(root().join("docs/operations.md")).unwrap();
+    let alarms: Vec<(&String, &Value)> = template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+        .collect();
+    // Act
+    let without_entry: Vec<&&String> = alarms
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| !runbook.contains(&format!("`{name}`")))
+        .collect();
+    let actions: BTreeSet<String> = alarms
+        .iter()
+        .map(|(_, a)| a["Properties"]["AlarmActions"].to_string())
+        .collect();
+    // Assert
+    assert_eq!(alarms.len(), 15);
+    assert!(
+        without_entry.is_empty(),
+        "alarms missing from docs/operations.md: {without_entry:?}"
+    );
+    assert_eq!(
+        actions,
+        BTreeSet::from([json!({"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], [{"Ref": "AlarmsTopic"}]]}).to_string()]),
+        "every alarm notifies the given topic, or the stack's own"
+    );
+    for output in [
+        "IngestDLQUrl",
+        "FanoutDLQUrl",
+        "WebhooksDLQUrl",
+        "AlarmsTopicArn",
+    ] {
+        assert!(runbook.contains(output), "{output} is not in the runbook");
+    }
 }
