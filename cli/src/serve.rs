@@ -111,6 +111,7 @@ pub fn serve(options: ServeOptions<'_>) -> anyhow::Result<()> {
         principal: Principal {
             tenant: tenant.clone(),
             actor: "local".into(),
+            access: anomalies_api::auth::Access::ReadWrite,
         },
     };
     let bus = Arc::new(MemoryBus::new(true));

@@ -86,6 +86,7 @@ async fn memory(data: &[anomalies_core::anomaly::Anomaly]) {
         principal: Principal {
             tenant: TenantId::try_from("acme").unwrap(),
             actor: "bench".into(),
+            access: anomalies_api::auth::Access::ReadWrite,
         },
     };
     let bus = Arc::new(anomalies_core::bus::MemoryBus::default());

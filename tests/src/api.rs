@@ -82,19 +82,40 @@ impl Harness {
         Self::memory_with(true)
     }
 
+    /// The claim names with the scope rule on.
+    fn scoped_claims() -> ClaimNames {
+        ClaimNames {
+            scopes: Some(anomalies_api::auth::ScopeRule {
+                claim: "scope".into(),
+                read: anomalies_api::auth::DEFAULT_READ_SCOPE.into(),
+                write: anomalies_api::auth::DEFAULT_WRITE_SCOPE.into(),
+            }),
+            ..ClaimNames::default()
+        }
+    }
+
     /// In memory, refusing private webhook targets as production does.
     pub fn memory_strict() -> Self {
         Self::memory_with(false)
     }
 
+    /// In memory, with the scope rule on (claim `scope`, the default scopes).
+    pub fn memory_scoped() -> Self {
+        Self::memory_named(true, Self::scoped_claims())
+    }
+
     fn memory_with(allow_private: bool) -> Self {
+        Self::memory_named(allow_private, ClaimNames::default())
+    }
+
+    fn memory_named(allow_private: bool, names: ClaimNames) -> Self {
         let store = Arc::new(LocalStore::new(
             Detector::new(Config::default()).unwrap(),
             MemoryStore::new(),
         ));
         let bus = Arc::new(MemoryBus::default());
         let auth = Auth::Claims {
-            names: ClaimNames::default(),
+            names,
             source: query_function::message::from_request_context,
         };
         let mut state =
@@ -122,9 +143,28 @@ impl Harness {
         Self::dynamo_on(&table, bus, publish).await
     }
 
+    /// On DynamoDB in moto, with the scope rule on (`SCOPE_CLAIM=scope`).
+    pub async fn dynamo_scoped() -> Self {
+        let config = crate::sdk_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&config);
+        let table = crate::unique("query");
+        crate::create_table(&client, &table).await;
+        let bus = Arc::new(MemoryBus::default());
+        Self::dynamo_env(&table, bus.clone(), bus, &[("SCOPE_CLAIM", "scope")]).await
+    }
+
     /// The query function's production router on an existing table, with the table adapter
     /// counted here and the bus swapped for `publish`.
     pub async fn dynamo_on(table: &str, bus: Arc<MemoryBus>, publish: Arc<dyn Bus>) -> Self {
+        Self::dynamo_env(table, bus, publish, &[]).await
+    }
+
+    async fn dynamo_env(
+        table: &str,
+        bus: Arc<MemoryBus>,
+        publish: Arc<dyn Bus>,
+        extra: &[(&str, &str)],
+    ) -> Self {
         let sdk = crate::sdk_config().await;
         let client = aws_sdk_dynamodb::Client::new(&sdk);
         let table = table.to_owned();
@@ -141,6 +181,7 @@ impl Harness {
         ];
         let lookup = |name: &str| {
             env.iter()
+                .chain(extra)
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
         };
@@ -221,6 +262,19 @@ impl Harness {
         body: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        let claims = caller.map(|(tenant, actor)| json!({ "tenant_id": tenant, "sub": actor }));
+        self.call_claims(method, uri, claims, body, headers).await
+    }
+
+    /// Call the API with these verified JWT claims (None: none).
+    pub async fn call_claims(
+        &self,
+        method: &str,
+        uri: &str,
+        claims: Option<Value>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
         let mut event = json!({
             "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
@@ -233,8 +287,9 @@ impl Harness {
             },
             "isBase64Encoded": false
         });
-        if let Some((tenant, actor)) = caller {
-            event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": { "tenant_id": tenant, "sub": actor }, "scopes": null } });
+        if let Some(claims) = claims {
+            event["requestContext"]["authorizer"] =
+                json!({ "jwt": { "claims": claims, "scopes": null } });
         }
         if let Some(body) = body {
             event["body"] = json!(body);

@@ -2,7 +2,7 @@
 //! missing or bad value fails the start with a message naming the variable (never its value:
 //! `CURSOR_SECRET` is a secret).
 
-use anomalies_api::auth::ClaimNames;
+use anomalies_api::auth::{ClaimNames, ScopeRule, DEFAULT_READ_SCOPE, DEFAULT_WRITE_SCOPE};
 use anomalies_api::links::LinkTemplates;
 use anomalies_api::ui::{Oidc, SignIn};
 use anomalies_core::env::{ANOMALIES_BUS_NAME, TABLE_NAME};
@@ -13,6 +13,11 @@ pub const CURSOR_SECRET: &str = "CURSOR_SECRET";
 /// The JWT claims that name the caller's tenant and the caller.
 pub const TENANT_CLAIM: &str = "TENANT_CLAIM";
 pub const ACTOR_CLAIM: &str = "ACTOR_CLAIM";
+/// The claim holding the caller's scopes (unset: no scope rule, every valid token may read
+/// and write) and the read and write scopes.
+pub const SCOPE_CLAIM: &str = "SCOPE_CLAIM";
+pub const READ_SCOPE: &str = "READ_SCOPE";
+pub const WRITE_SCOPE: &str = "WRITE_SCOPE";
 /// Links in anomaly details to the access platform (`{request_id}` etc. are filled in).
 pub const REQUEST_URL_TEMPLATE: &str = "REQUEST_URL_TEMPLATE";
 pub const ACCESS_FLOW_URL_TEMPLATE: &str = "ACCESS_FLOW_URL_TEMPLATE";
@@ -36,8 +41,11 @@ pub const ACCESS_EVENTS_BUS_NAME: &str = "ACCESS_EVENTS_BUS_NAME";
 /// Environment variables the query function reads (the infrastructure test checks the
 /// template against these).
 pub const REQUIRED: [&str; 3] = [TABLE_NAME, ANOMALIES_BUS_NAME, CURSOR_SECRET];
-pub const OPTIONAL: [&str; 15] = [
+pub const OPTIONAL: [&str; 18] = [
     ACCESS_EVENTS_BUS_NAME,
+    SCOPE_CLAIM,
+    READ_SCOPE,
+    WRITE_SCOPE,
     OIDC_ISSUER,
     PAGE_CLIENT_ID,
     PAGE_SCOPES,
@@ -131,6 +139,15 @@ impl QueryConfig {
             claims: ClaimNames {
                 tenant: env.optional(TENANT_CLAIM).unwrap_or(defaults.tenant),
                 actor: env.optional(ACTOR_CLAIM).unwrap_or(defaults.actor),
+                scopes: env.optional(SCOPE_CLAIM).map(|claim| ScopeRule {
+                    claim,
+                    read: env
+                        .optional(READ_SCOPE)
+                        .unwrap_or_else(|| DEFAULT_READ_SCOPE.into()),
+                    write: env
+                        .optional(WRITE_SCOPE)
+                        .unwrap_or_else(|| DEFAULT_WRITE_SCOPE.into()),
+                }),
             },
             links: LinkTemplates {
                 request: env.optional(REQUEST_URL_TEMPLATE),

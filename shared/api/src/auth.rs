@@ -1,7 +1,12 @@
-//! Who is calling: the tenant and actor of every protected request. On AWS they come from the
-//! claims API Gateway's JWT authorizer verified (claim names configurable); `anomalies serve`
-//! checks a bearer token and acts for one configured tenant. Never from the query string or
-//! body.
+//! Who is calling: the tenant and actor of every protected request, and whether it may change
+//! anything. On AWS they come from the claims API Gateway's JWT authorizer verified (claim
+//! names configurable); `anomalies serve` checks a bearer token and acts for one configured
+//! tenant. Never from the query string or body.
+//!
+//! Scopes: with a [`ScopeRule`], reading (GET) needs the read or the write scope and every
+//! other method (triage, revoke, webhook and source-credential management, intake by hand)
+//! the write scope, from a claim holding space-separated values (`scope` of an access token)
+//! or a list (`cognito:groups` of an ID token). Without one, every valid token may do all.
 
 use crate::error::ApiError;
 use crate::routes::AppState;
@@ -11,18 +16,39 @@ use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
+/// What a caller may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    ReadWrite,
+}
+
 /// The verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub tenant: TenantId,
     pub actor: String,
+    pub access: Access,
 }
 
-/// Which JWT claims hold the tenant and the actor.
+/// Which claim carries the caller's scopes, and the two scopes that count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeRule {
+    pub claim: String,
+    pub read: String,
+    pub write: String,
+}
+
+/// The default read and write scopes (a Cognito resource server `access-anomalies`).
+pub const DEFAULT_READ_SCOPE: &str = "access-anomalies/read";
+pub const DEFAULT_WRITE_SCOPE: &str = "access-anomalies/write";
+
+/// Which JWT claims hold the tenant, the actor and (when enforced) the scopes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimNames {
     pub tenant: String,
     pub actor: String,
+    pub scopes: Option<ScopeRule>,
 }
 
 impl Default for ClaimNames {
@@ -30,7 +56,40 @@ impl Default for ClaimNames {
         Self {
             tenant: "tenant_id".into(),
             actor: "sub".into(),
+            scopes: None,
         }
+    }
+}
+
+/// The values of a scope claim: space- or comma-separated, maybe as API Gateway renders a
+/// list (`[a b]`), maybe a JSON array.
+fn granted(value: &str) -> Vec<String> {
+    if let Ok(list) = serde_json::from_str::<Vec<String>>(value) {
+        return list;
+    }
+    value
+        .trim_matches(|c| c == '[' || c == ']')
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The access the claims grant under `rule`.
+fn access(claims: &HashMap<String, String>, rule: &ScopeRule) -> Result<Access, ApiError> {
+    let scopes = claims
+        .get(&rule.claim)
+        .map(|v| granted(v))
+        .unwrap_or_default();
+    if scopes.iter().any(|s| s == &rule.write) {
+        Ok(Access::ReadWrite)
+    } else if scopes.iter().any(|s| s == &rule.read) {
+        Ok(Access::ReadOnly)
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the token's {} claim has neither {} nor {}",
+            rule.claim, rule.read, rule.write
+        )))
     }
 }
 
@@ -81,9 +140,14 @@ pub fn from_claims(
         .get(&names.actor)
         .filter(|a| !a.trim().is_empty())
         .ok_or(ApiError::Unauthorized("the token has no actor claim"))?;
+    let access = match &names.scopes {
+        Some(rule) => access(claims, rule)?,
+        None => Access::ReadWrite,
+    };
     Ok(Principal {
         tenant,
         actor: actor.clone(),
+        access,
     })
 }
 
@@ -117,6 +181,89 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        state.auth.authenticate(parts)
+        let principal = state.auth.authenticate(parts)?;
+        let reads = matches!(parts.method, http::Method::GET | http::Method::HEAD);
+        if !reads && principal.access == Access::ReadOnly {
+            let needed = match &state.auth {
+                Auth::Claims {
+                    names:
+                        ClaimNames {
+                            scopes: Some(rule), ..
+                        },
+                    ..
+                } => rule.write.clone(),
+                _ => "write".to_owned(),
+            };
+            return Err(ApiError::Forbidden(format!(
+                "this token may only read: {} {} needs the scope {needed}",
+                parts.method,
+                parts.uri.path()
+            )));
+        }
+        Ok(principal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> ClaimNames {
+        ClaimNames {
+            scopes: Some(ScopeRule {
+                claim: "scope".into(),
+                read: DEFAULT_READ_SCOPE.into(),
+                write: DEFAULT_WRITE_SCOPE.into(),
+            }),
+            ..ClaimNames::default()
+        }
+    }
+
+    fn claims(scope: Option<&str>) -> HashMap<String, String> {
+        let mut claims = HashMap::from([
+            ("tenant_id".to_owned(), "acme".to_owned()),
+            ("sub".to_owned(), "alice".to_owned()),
+        ]);
+        if let Some(scope) = scope {
+            claims.insert("scope".into(), scope.into());
+        }
+        claims
+    }
+
+    #[test]
+    fn the_write_scope_grants_writing_and_the_read_scope_only_reading() {
+        let access = |scope| from_claims(&claims(Some(scope)), &rule()).map(|p| p.access);
+        assert_eq!(
+            access("openid access-anomalies/write").unwrap(),
+            Access::ReadWrite
+        );
+        assert_eq!(
+            access("access-anomalies/read email").unwrap(),
+            Access::ReadOnly
+        );
+        assert_eq!(
+            access("[admins access-anomalies/read]").unwrap(),
+            Access::ReadOnly
+        );
+        assert_eq!(
+            access(r#"["access-anomalies/write"]"#).unwrap(),
+            Access::ReadWrite
+        );
+    }
+
+    #[test]
+    fn a_token_with_neither_scope_is_forbidden_naming_both() {
+        let err = from_claims(&claims(Some("openid")), &rule()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the token's scope claim has neither access-anomalies/read nor access-anomalies/write"
+        );
+        assert!(from_claims(&claims(None), &rule()).is_err());
+    }
+
+    #[test]
+    fn without_a_scope_rule_every_valid_token_may_write() {
+        let principal = from_claims(&claims(None), &ClaimNames::default()).unwrap();
+        assert_eq!(principal.access, Access::ReadWrite);
     }
 }

@@ -46,6 +46,9 @@ pub enum ApiError {
     WrongSource { credential: String, route: String },
     #[error("the events could not be queued; retry: {0}")]
     QueueUnavailable(#[source] BusError),
+    /// The token is valid but lacks the scope this call needs.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl ApiError {
@@ -68,7 +71,7 @@ impl ApiError {
             Self::NotFound | Self::NoWebhook | Self::NoRoute | Self::NoCredential => {
                 StatusCode::NOT_FOUND
             }
-            Self::WrongSource { .. } => StatusCode::FORBIDDEN,
+            Self::WrongSource { .. } | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::QueueUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict | Self::Stale(_) => StatusCode::CONFLICT,
@@ -86,7 +89,7 @@ impl ApiError {
             Self::InvalidBody(_) => "invalid_body",
             Self::Unauthorized(_) => "unauthorized",
             Self::NotFound | Self::NoWebhook | Self::NoRoute | Self::NoCredential => "not_found",
-            Self::WrongSource { .. } => "forbidden",
+            Self::WrongSource { .. } | Self::Forbidden(_) => "forbidden",
             Self::QueueUnavailable(_) => "unavailable",
             Self::TooLarge { .. } => "payload_too_large",
             Self::Conflict | Self::Stale(_) => "conflict",

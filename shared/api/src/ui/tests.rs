@@ -27,6 +27,7 @@ fn state(sign_in: SignIn) -> AppState {
         principal: Principal {
             tenant: TenantId::try_from("acme".to_owned()).unwrap(),
             actor: "analyst".into(),
+            access: crate::auth::Access::ReadWrite,
         },
     };
     let mut state = store.app_state(
