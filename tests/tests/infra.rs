@@ -1311,3 +1311,63 @@ fn every_alarm_has_an_action_and_a_runbook_entry() {
         assert!(runbook.contains(output), "{output} is not in the runbook");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stack_can_adopt_the_table_a_deleted_stack_retained() {
+    // Arrange: a table left behind (retained) by an earlier stack.
+    let config = sdk_config().await;
+    let retained = unique("retained");
+    create_table(&aws_sdk_dynamodb::Client::new(&config), &retained).await;
+    // Act
+    let body = plain_cloudformation(template());
+    let Deployed { outputs, physical } =
+        deploy(&config, &body, &[("ExistingTableName", retained.clone())]).await;
+    // Assert: no new table; everything points at the adopted one.
+    assert!(!physical.contains_key("Table"), "{physical:?}");
+    assert_eq!(outputs["TableName"], retained);
+    let template = template();
+    let table = &resource(&template, "Table");
+    assert_eq!(table["Condition"], "CreateTable");
+    assert_eq!(table["DeletionPolicy"], "Retain");
+}
+
+#[test]
+fn the_deploy_guide_lists_every_parameter_with_its_default_and_every_output() {
+    // Arrange
+    let template = template();
+    let guide = std::fs::read_to_string(root().join("docs/deploy.md")).unwrap();
+    let (parameters, outputs) = guide.split_once("## Outputs").unwrap();
+    let table = |text: &str| -> BTreeMap<String, String> {
+        text.lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| {
+                let cells: Vec<&str> = l.split(" | ").collect();
+                let name = cells[0].trim_start_matches("| ").trim_matches('`');
+                (name.to_owned(), cells[1].to_owned())
+            })
+            .collect()
+    };
+    // Act
+    let rows = table(parameters);
+    let output_rows = table(outputs.split("## Identity").next().unwrap());
+    // Assert
+    for (name, parameter) in template["Parameters"].as_object().unwrap() {
+        let expected = match &parameter["Default"] {
+            Value::Null => "required".to_owned(),
+            Value::String(s) if s.is_empty() => "empty".to_owned(),
+            Value::String(s) => format!("`{s}`"),
+            other => format!("`{other}`"),
+        };
+        assert_eq!(
+            rows.get(name),
+            Some(&expected),
+            "parameter {name} in docs/deploy.md"
+        );
+    }
+    for name in template["Outputs"].as_object().unwrap().keys() {
+        assert!(
+            output_rows.contains_key(name),
+            "output {name} in docs/deploy.md"
+        );
+    }
+}
