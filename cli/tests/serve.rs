@@ -1,4 +1,4 @@
-//! `anomalies serve` as a user runs it: the README's curl examples, run as shown (with a
+//! `anomalies serve` as a user runs it: the curl examples of docs/api.md (and the README's), run as shown (with a
 //! small HTTP client instead of curl, so the test needs nothing installed), and the bearer
 //! token check.
 
@@ -168,14 +168,20 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
+/// The `curl` lines between the serve-examples markers of the README, then of docs/api.md.
 fn readme_examples() -> Vec<String> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme.find("<!-- serve-examples -->").unwrap();
-    let end = readme.find("<!-- /serve-examples -->").unwrap();
-    readme[start..end]
-        .lines()
-        .filter(|l| l.starts_with("curl "))
-        .map(str::to_owned)
+    ["README.md", "docs/api.md"]
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(root().join(file)).unwrap();
+            let start = text.find("<!-- serve-examples -->").unwrap();
+            let end = text.find("<!-- /serve-examples -->").unwrap();
+            text[start..end]
+                .lines()
+                .filter(|l| l.starts_with("curl "))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -183,7 +189,10 @@ fn readme_examples() -> Vec<String> {
 fn the_readme_curl_examples_run_as_shown() {
     // Arrange
     let examples = readme_examples();
-    assert!(examples.len() >= 8, "the README shows the examples");
+    assert!(
+        examples.len() >= 10,
+        "the README and docs/api.md show the examples"
+    );
     let server = serve(&["--token", "demo-token"]);
     for line in &examples {
         // Act: the README's port is 8080; this server listens on a free one.
@@ -205,9 +214,13 @@ fn the_readme_curl_examples_run_as_shown() {
         &parse_curl(&examples[1].replace("127.0.0.1:8080", &server.address)),
     );
     assert_eq!(high_risk.1["items"][0]["request_id"], "req-1006");
+    let details_line = examples
+        .iter()
+        .find(|l| !l.contains(" -X ") && l.contains("/v1/anomalies/anm_"))
+        .unwrap();
     let details = send(
         &server.address,
-        &parse_curl(&examples[5].replace("127.0.0.1:8080", &server.address)),
+        &parse_curl(&details_line.replace("127.0.0.1:8080", &server.address)),
     );
     let history = details.1["history"].as_array().unwrap();
     assert_eq!(history.len(), 2, "acknowledged, then revocation requested");

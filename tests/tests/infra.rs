@@ -1371,3 +1371,47 @@ fn the_deploy_guide_lists_every_parameter_with_its_default_and_every_output() {
         );
     }
 }
+
+#[test]
+fn every_relative_link_in_the_readme_and_the_docs_resolves() {
+    // Arrange
+    let mut files: Vec<PathBuf> = [
+        "README.md",
+        "CONTRIBUTING.md",
+        "CHANGELOG.md",
+        "infra/README.md",
+        "functions/README.md",
+    ]
+    .iter()
+    .map(|f| root().join(f))
+    .collect();
+    for entry in std::fs::read_dir(root().join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    // Act
+    let mut broken = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for link in text.split("](").skip(1) {
+            let target = link
+                .split([')', ' '])
+                .next()
+                .unwrap()
+                .split('#')
+                .next()
+                .unwrap();
+            if target.is_empty() || target.starts_with("http") || target.starts_with("mailto:") {
+                continue;
+            }
+            if !file.parent().unwrap().join(target).exists() {
+                broken.push(format!("{}: {target}", file.display()));
+            }
+        }
+    }
+    // Assert
+    assert!(files.len() > 12, "{files:?}");
+    assert!(broken.is_empty(), "broken links: {broken:?}");
+}
