@@ -1415,3 +1415,31 @@ fn every_relative_link_in_the_readme_and_the_docs_resolves() {
     assert!(files.len() > 12, "{files:?}");
     assert!(broken.is_empty(), "broken links: {broken:?}");
 }
+
+#[test]
+fn every_function_logs_to_a_log_group_kept_log_retention_days() {
+    // Arrange
+    let template = template();
+    let resources = template["Resources"].as_object().unwrap();
+    // Act / Assert
+    for (name, function) in resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+    {
+        let group = match function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"].as_str() {
+            Some(group) => group.to_owned(),
+            // The webhooks function keeps Lambda's default name (its metric filter reads it).
+            None => resources
+                .iter()
+                .find(|(_, r)| {
+                    r["Type"] == "AWS::Logs::LogGroup"
+                        && r["Properties"]["LogGroupName"]["Fn::Sub"]
+                            == json!(format!("/aws/lambda/${{{name}}}"))
+                })
+                .map(|(n, _)| n.clone())
+                .unwrap_or_else(|| panic!("{name} has no log group")),
+        };
+        let retention = &resources[&group]["Properties"]["RetentionInDays"];
+        assert_eq!(retention["Ref"], "LogRetentionDays", "{name}: {group}");
+    }
+}
