@@ -9,6 +9,8 @@ use anomalies_core::config::Config;
 use anomalies_core::engine::Detector;
 use anomalies_core::env::{ANOMALIES_BUS_NAME, TABLE_NAME};
 use anomalies_core::replay::{replay_source, Replayer, Source};
+use anomalies_core::store::dynamo::keys;
+use aws_sdk_dynamodb::types::AttributeValue::S;
 use integration_tests::api::Harness;
 use integration_tests::pipeline::Pipeline;
 use integration_tests::*;
@@ -270,4 +272,120 @@ fn sqs_bodies(bodies: &[Value]) -> Value {
             "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest", "awsRegion": "us-east-1"}))
         .collect();
     json!({"Records": records})
+}
+
+/// Messages received from a queue (bodies and ids), deleting none.
+async fn receive(config: &aws_config::SdkConfig, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    aws_sdk_sqs::Client::new(config)
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default()
+}
+
+fn as_batch(messages: &[aws_sdk_sqs::types::Message]) -> Value {
+    let bodies: Vec<Value> = messages
+        .iter()
+        .map(|m| serde_json::from_str(m.body.as_deref().unwrap()).unwrap())
+        .collect();
+    sqs_bodies(&bodies)
+}
+
+#[tokio::test]
+async fn a_dead_lettered_state_change_is_redriven_once_its_create_has_arrived() {
+    // Arrange: an ingest queue that dead-letters after one receive, and a review whose
+    // create has not arrived (the runbook's `request "…" is not known` case).
+    let p = Pipeline::new().await;
+    let sqs = aws_sdk_sqs::Client::new(&p.config);
+    let (dlq, dlq_arn) = create_queue(&p.config, "ingest-dlq").await;
+    let (queue, _) = create_queue(&p.config, "ingest").await;
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"}).to_string();
+    sqs.set_queue_attributes()
+        .queue_url(&queue)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+            redrive,
+        )
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            "0",
+        )
+        .send()
+        .await
+        .unwrap();
+    let review = json!({"event_id": "e2", "tenant_id": "acme", "occurred_at": "2026-03-01T09:10:00Z",
+        "request": {"id": "req-1", "status": "approved", "decision": {"mode": "manual", "by": {"id": "bob"}}}});
+    let create = integration_tests::pipeline::request(
+        "dan",
+        "req-1",
+        "pending",
+        integration_tests::pipeline::t("2026-03-01T09:00:00Z"),
+        integration_tests::pipeline::t("2026-03-01T09:00:00Z"),
+    );
+    sqs.send_message()
+        .queue_url(&queue)
+        .message_body(review.to_string())
+        .send()
+        .await
+        .unwrap();
+    let ingest = p.ingest();
+    // Act 1: ingest fails it (not deleted), and the next receive dead-letters it.
+    let first = receive(&p.config, &queue).await;
+    let failed = ingest_function::handle(&ingest, lambda_event(as_batch(&first)))
+        .await
+        .unwrap();
+    assert_eq!(failed.batch_item_failures.len(), 1);
+    assert!(
+        receive(&p.config, &queue).await.is_empty(),
+        "over maxReceiveCount: moved"
+    );
+    let dead = receive(&p.config, &dlq).await;
+    assert_eq!(dead.len(), 1, "the change waits in the DLQ");
+    // Act 2: the create arrives; the DLQ is redriven (receive, send back, delete: what
+    // start-message-move-task does), and redriven again by mistake.
+    p.feed(
+        &ingest,
+        &[create],
+        integration_tests::pipeline::t("2026-03-01T09:00:00Z"),
+    )
+    .await;
+    for message in &dead {
+        for _ in 0..2 {
+            sqs.send_message()
+                .queue_url(&queue)
+                .message_body(message.body.clone().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        sqs.delete_message()
+            .queue_url(&dlq)
+            .receipt_handle(message.receipt_handle.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    let redriven = receive(&p.config, &queue).await;
+    let response = ingest_function::handle(&ingest, lambda_event(as_batch(&redriven)))
+        .await
+        .unwrap();
+    // Assert: both copies pass (the second is a duplicate the event marker drops) and the
+    // change is applied.
+    assert_eq!(redriven.len(), 2);
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let acme = anomalies_core::domain::TenantId::try_from("acme").unwrap();
+    let event = anomalies_core::domain::EventId::try_from("e2").unwrap();
+    let marker = aws_sdk_dynamodb::Client::new(&p.config)
+        .get_item()
+        .table_name(&p.table)
+        .key(keys::PK, S(keys::event_pk(&acme, &event)))
+        .key(keys::SK, S(keys::SK_EVENT.into()))
+        .send()
+        .await
+        .unwrap();
+    assert!(marker.item.is_some(), "the redriven change was applied");
 }
