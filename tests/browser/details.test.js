@@ -77,6 +77,8 @@ for (const type of Object.keys(EVIDENCE)) {
     }
     await p.keyboard.press('Escape');
     await p.waitForSelector('#details:not([open])', { state: 'attached' });
+    // The dialog's close event (which updates the URL and the focus) is a task of its own.
+    await p.waitForFunction(() => !new URL(location.href).searchParams.has('anomaly'));
     assert.equal(new URL(p.url()).searchParams.get('anomaly'), null);
     assert.ok(await p.$eval(button, (el) => el === document.activeElement));
     assert.deepEqual(p.errors, []);
@@ -99,5 +101,6 @@ test('a link naming an anomaly opens its panel, and copy link copies that link',
   assert.equal(await p.textContent('#copy-link'), 'Link copied');
   // Closing it leaves the filters in the URL.
   await p.click('#close-details');
+  await p.waitForFunction(() => !new URL(location.href).searchParams.has('anomaly'));
   assert.equal(new URL(p.url()).search, '?severity=medium');
 });

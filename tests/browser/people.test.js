@@ -34,6 +34,7 @@ test('the keyboard alone moves, selects, opens and closes, searches and lists th
   assert.equal(new URL(p.url()).searchParams.get('anomaly'), ids[1]);
   await p.keyboard.press('Escape');
   await p.waitForSelector('#details:not([open])', { state: 'attached' });
+  await p.waitForFunction(() => !new URL(location.href).searchParams.has('anomaly'));
   assert.equal(await focusedRow(p), ids[1]);
   // / focuses the search.
   await p.keyboard.press('/');
