@@ -110,12 +110,12 @@ impl EventIntake for BusIntake {
                 ));
                 continue;
             }
-            let request = observation.request_id().as_str().to_owned();
-            events.push(BusEvent::new(
-                DetailType::AccessRequestChanged,
-                request,
-                &detail,
-            )?);
+            // The detail is JSON already: no second encoding through `BusEvent::new`.
+            events.push(BusEvent {
+                detail_type: DetailType::AccessRequestChanged,
+                resource: observation.request_id().as_str().to_owned(),
+                detail,
+            });
         }
         for result in self.bus.put(&events).await {
             result?;
