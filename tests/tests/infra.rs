@@ -917,11 +917,14 @@ fn the_page_is_public_and_every_api_route_keeps_the_jwt_authorizer() {
         ]
     );
     assert_eq!(api["Properties"]["Auth"]["DefaultAuthorizer"], "Jwt");
-    let v1 = events
+    let v1: Vec<&Value> = events
         .values()
-        .find(|e| e["Properties"]["Path"] == "/v1/{proxy+}")
-        .unwrap();
-    assert!(v1["Properties"]["Auth"].is_null(), "{v1}");
+        .filter(|e| e["Properties"]["Path"] == "/v1/{proxy+}")
+        .collect();
+    assert_eq!(v1.len(), 2, "GET and ANY /v1/{{proxy+}}");
+    assert!(v1
+        .iter()
+        .all(|e| e["Properties"]["Auth"]["Authorizer"] == "Jwt"));
     // The page signs in against the issuer the authorizer trusts.
     let variables = &resource(&template, "QueryFunction")["Properties"]["Environment"]["Variables"];
     assert_eq!(variables["OIDC_ISSUER"]["Ref"], "JwtIssuer");
@@ -1337,33 +1340,41 @@ fn the_deploy_guide_lists_every_parameter_with_its_default_and_every_output() {
     let template = template();
     let guide = std::fs::read_to_string(root().join("docs/deploy.md")).unwrap();
     let (parameters, outputs) = guide.split_once("## Outputs").unwrap();
-    let table = |text: &str| -> BTreeMap<String, String> {
+    let table = |text: &str| -> Vec<(String, String, String)> {
         text.lines()
             .filter(|l| l.starts_with("| `"))
             .map(|l| {
-                let cells: Vec<&str> = l.split(" | ").collect();
+                let cells: Vec<&str> = l.splitn(3, " | ").collect();
                 let name = cells[0].trim_start_matches("| ").trim_matches('`');
-                (name.to_owned(), cells[1].to_owned())
+                let what = cells.get(2).map_or("", |c| c.trim_end_matches(" |"));
+                (name.to_owned(), cells[1].to_owned(), what.to_owned())
             })
             .collect()
     };
     // Act
-    let rows = table(parameters);
-    let output_rows = table(outputs.split("## Identity").next().unwrap());
-    // Assert
-    for (name, parameter) in template["Parameters"].as_object().unwrap() {
-        let expected = match &parameter["Default"] {
-            Value::Null => "required".to_owned(),
-            Value::String(s) if s.is_empty() => "empty".to_owned(),
-            Value::String(s) => format!("`{s}`"),
-            other => format!("`{other}`"),
-        };
-        assert_eq!(
-            rows.get(name),
-            Some(&expected),
-            "parameter {name} in docs/deploy.md"
-        );
-    }
+    let mut rows = table(parameters.split_once("## Parameters").unwrap().1);
+    rows.sort();
+    let output_rows: BTreeMap<String, String> = table(outputs.split("## Identity").next().unwrap())
+        .into_iter()
+        .map(|(name, what, _)| (name, what))
+        .collect();
+    // Assert: one row per parameter (none twice), with its default and its description.
+    let expected: Vec<(String, String, String)> = template["Parameters"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, parameter)| {
+            let default = match &parameter["Default"] {
+                Value::Null => "required".to_owned(),
+                Value::String(s) if s.is_empty() => "empty".to_owned(),
+                Value::String(s) => format!("`{s}`"),
+                other => format!("`{other}`"),
+            };
+            let what = parameter["Description"].as_str().unwrap_or("").to_owned();
+            (name.clone(), default, what)
+        })
+        .collect();
+    assert_eq!(rows, expected, "the parameter table of docs/deploy.md");
     for name in template["Outputs"].as_object().unwrap().keys() {
         assert!(
             output_rows.contains_key(name),
@@ -1441,5 +1452,104 @@ fn every_function_logs_to_a_log_group_kept_log_retention_days() {
         };
         let retention = &resources[&group]["Properties"]["RetentionInDays"];
         assert_eq!(retention["Ref"], "LogRetentionDays", "{name}: {group}");
+    }
+}
+
+/// A condition of the template evaluated for these parameter values (`Fn::Or`, `Fn::Equals`
+/// over `Ref`s and literals: what the scope condition uses).
+fn holds(template: &Value, condition: &Value, parameters: &BTreeMap<&str, &str>) -> bool {
+    let value = |v: &Value| match v.get("Ref").and_then(Value::as_str) {
+        Some(name) => parameters
+            .get(name)
+            .copied()
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                template["Parameters"][name]["Default"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }),
+        None => v.as_str().unwrap().to_owned(),
+    };
+    if let Some(name) = condition.as_str() {
+        return holds(template, &template["Conditions"][name], parameters);
+    }
+    if let Some(any) = condition.get("Fn::Or") {
+        return any
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| holds(template, c, parameters));
+    }
+    let pair = condition["Fn::Equals"].as_array().unwrap();
+    value(&pair[0]) == value(&pair[1])
+}
+
+/// The scopes API Gateway requires on a route for these parameter values: each list item is an
+/// `Fn::If` choosing a scope parameter or `AWS::NoValue` (no item).
+fn gateway_scopes(template: &Value, method: &str, parameters: &[(&str, &str)]) -> Vec<String> {
+    let parameters: BTreeMap<&str, &str> = parameters.iter().copied().collect();
+    let events = resource(template, "QueryFunction")["Properties"]["Events"]
+        .as_object()
+        .unwrap();
+    let route = events
+        .values()
+        .find(|e| e["Properties"]["Path"] == "/v1/{proxy+}" && e["Properties"]["Method"] == method)
+        .unwrap();
+    let scopes = route["Properties"]["Auth"]["AuthorizationScopes"]
+        .as_array()
+        .unwrap();
+    scopes
+        .iter()
+        .filter_map(|item| {
+            let [condition, then, otherwise] = item["Fn::If"].as_array().unwrap().as_slice() else {
+                panic!("{item}")
+            };
+            let chosen = if holds(template, condition, &parameters) {
+                then
+            } else {
+                otherwise
+            };
+            let name = chosen["Ref"].as_str().unwrap();
+            (name != "AWS::NoValue").then(|| {
+                parameters.get(name).map_or_else(
+                    || {
+                        template["Parameters"][name]["Default"]
+                            .as_str()
+                            .unwrap()
+                            .to_owned()
+                    },
+                    |v| (*v).to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_gateway_checks_scopes_when_the_scope_claim_is_one_it_can_read() {
+    // Arrange
+    let template = template();
+    for claim in ["scope", "scp"] {
+        // Act
+        let read = gateway_scopes(
+            &template,
+            "GET",
+            &[("ScopeClaim", claim), ("WriteScope", "w")],
+        );
+        let write = gateway_scopes(
+            &template,
+            "ANY",
+            &[("ScopeClaim", claim), ("WriteScope", "w")],
+        );
+        // Assert: API Gateway allows a route when the token has any one of its scopes.
+        assert_eq!(read, ["access-anomalies/read", "w"], "{claim}");
+        assert_eq!(write, ["w"], "{claim}");
+    }
+    // cognito:groups (ID tokens: no scope claim for the gateway) and no rule: the gateway
+    // only checks the token; the function applies the rule from the claims.
+    for claim in ["cognito:groups", ""] {
+        assert!(gateway_scopes(&template, "GET", &[("ScopeClaim", claim)]).is_empty());
+        assert!(gateway_scopes(&template, "ANY", &[("ScopeClaim", claim)]).is_empty());
     }
 }
