@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod pipeline;
 pub mod receiver;
 pub mod recorder;
+pub mod verifiers;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{
@@ -38,7 +39,7 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 

@@ -7,13 +7,14 @@ use anomalies_core::anomaly::{Anomaly, AnomalyType, Severity};
 use anomalies_core::domain::TenantId;
 use anomalies_core::sample::sample_anomaly;
 use anomalies_webhooks::retry::RetryPolicy;
-use anomalies_webhooks::secret::verify;
+use anomalies_webhooks::secret::{verify, Secret};
 use chrono::Duration;
 use integration_tests::delivery::{
     bus_event, notifications, queue, receive, subscribe, DeliveryStack,
 };
 use integration_tests::pipeline::{request, t};
 use integration_tests::receiver::{Behavior, Received, Receiver};
+use integration_tests::verifiers::{verifies as reference, Library, Verdict};
 use integration_tests::*;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -47,9 +48,11 @@ fn webhook(receiver: &Receiver, extra: Value) -> Value {
 /// Check a received request's signature with `secret`, as a receiver would.
 fn verifies(secret: &str, request: &Received) -> bool {
     let timestamp: i64 = request.header("webhook-timestamp").parse().unwrap();
+    let secret = Secret::try_from(secret.to_owned()).unwrap();
     verify(
-        secret,
+        &secret,
         &request.header("webhook-signature"),
+        &request.header("webhook-id"),
         timestamp,
         &request.body,
         chrono::Utc::now().timestamp(),
@@ -285,50 +288,9 @@ async fn slack_and_template_formats_shape_the_body() {
     );
 }
 
-/// The verification snippet from docs/webhooks.md, run with python3 on a received request.
-fn python_verifies(secret: &str, request: &Received) -> bool {
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/webhooks.md"))
-        .unwrap();
-    let start = docs.find("<!-- verify-snippet -->").unwrap();
-    let code = &docs[start..];
-    let code = &code[code.find("```python\n").unwrap() + 10..];
-    let code = &code[..code.find("```").unwrap()];
-    let driver = r#"
-import base64, json, sys
-case = json.load(sys.stdin)
-ok = verify(case["secret"], case["headers"], base64.b64decode(case["body"]))
-print("valid" if ok else "invalid")
-"#;
-    let path = std::env::temp_dir().join(format!("verify-{}.py", std::process::id()));
-    std::fs::write(&path, format!("{code}\n{driver}")).unwrap();
-    let headers: serde_json::Map<String, Value> = request
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap())))
-        .collect();
-    use base64::Engine;
-    let case = json!({"secret": secret, "headers": headers, "body": base64::engine::general_purpose::STANDARD.encode(&request.body)});
-    let mut child = std::process::Command::new("python3")
-        .arg(&path)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(case.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let verdict = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "the snippet failed: {verdict}");
-    verdict.trim() == "valid"
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn during_rotation_both_secrets_verify_and_the_documented_snippet_agrees() {
+async fn during_rotation_both_secrets_verify_with_the_reference_libraries_and_a_wrong_secret_or_tampered_body_does_not(
+) {
     // Arrange
     let stack = DeliveryStack::new().await;
     let receiver = Receiver::start().await;
@@ -359,11 +321,75 @@ async fn during_rotation_both_secrets_verify_and_the_documented_snippet_agrees()
     let request = &receiver.received()[0];
     assert_eq!(request.header("webhook-signature").split(' ').count(), 2);
     assert!(verifies(&old, request) && verifies(&new, request));
-    assert!(python_verifies(&old, request) && python_verifies(&new, request));
-    assert!(!python_verifies("whsec_wrong", request));
+    let wrong = Secret::generate();
     let mut tampered = request.clone();
     tampered.body.push(b' ');
-    assert!(!python_verifies(&new, &tampered));
+    for library in [Library::Python, Library::Node] {
+        assert_eq!(
+            reference(library, &old, request),
+            Verdict::Valid,
+            "{library:?}"
+        );
+        assert_eq!(
+            reference(library, &new, request),
+            Verdict::Valid,
+            "{library:?}"
+        );
+        assert!(
+            matches!(reference(library, wrong.as_str(), request), Verdict::Refused(e) if e.contains("No matching signature")),
+            "{library:?}"
+        );
+        assert!(
+            matches!(reference(library, &new, &tampered), Verdict::Refused(e) if e.contains("No matching signature")),
+            "{library:?}"
+        );
+    }
+}
+
+#[test]
+fn the_reference_libraries_refuse_a_delivery_signed_more_than_five_minutes_away() {
+    // Arrange: one webhook's delivery built (headers, body, signature) as the sender builds
+    // it, at three instants.
+    use anomalies_webhooks::delivery::request as build;
+    use anomalies_webhooks::format::Envelope;
+    use anomalies_webhooks::model::{EventType, Webhook, WebhookInput};
+    let input: WebhookInput =
+        serde_json::from_value(json!({"name": "x", "url": "https://a.example/hook"})).unwrap();
+    let now = chrono::Utc::now();
+    let webhook = Webhook::create(TenantId::default_tenant(), input, now).unwrap();
+    let envelope = Envelope {
+        event_type: EventType::AnomalyDetected,
+        event_time: now,
+        data: sample_anomaly("alice", 0),
+    };
+    let secret = webhook.secrets.current().as_str().to_owned();
+    let at = |offset: Duration| {
+        let outgoing = build(&webhook, "msg_stale", &envelope, 1, now + offset).unwrap();
+        (outgoing.headers, outgoing.body)
+    };
+
+    for library in [Library::Python, Library::Node] {
+        // Act
+        let verdict = |offset| {
+            let (headers, body) = at(offset);
+            integration_tests::verifiers::verify(library, &secret, &headers, &body)
+        };
+
+        // Assert
+        assert_eq!(
+            verdict(Duration::seconds(-30)),
+            Verdict::Valid,
+            "{library:?}"
+        );
+        assert!(
+            matches!(verdict(Duration::minutes(-6)), Verdict::Refused(e) if e.contains("too old")),
+            "{library:?}"
+        );
+        assert!(
+            matches!(verdict(Duration::minutes(6)), Verdict::Refused(e) if e.contains("too new")),
+            "{library:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

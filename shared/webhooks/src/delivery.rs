@@ -67,7 +67,12 @@ pub fn request(
         ("Webhook-Timestamp".to_owned(), timestamp.to_string()),
         (
             "Webhook-Signature".to_owned(),
-            signature_header(&webhook.secrets.valid_at(now), timestamp, &body),
+            signature_header(
+                &webhook.secrets.valid_at(now),
+                delivery_id,
+                timestamp,
+                &body,
+            ),
         ),
         ("Webhook-Attempt".to_owned(), attempt.to_string()),
     ];
@@ -162,6 +167,7 @@ mod tests {
         assert!(verify(
             webhook.secrets.current(),
             &header("Webhook-Signature"),
+            "msg_1",
             timestamp,
             &request.body,
             now.timestamp()

@@ -3,7 +3,7 @@
 //! the target address is checked by [`crate::target`].
 
 use crate::format::Format;
-use crate::secret::{self, SigningSecrets};
+use crate::secret::{Secret, SigningSecrets};
 use anomalies_core::domain::TenantId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -182,7 +182,7 @@ impl Webhook {
             method: Method::Post,
             headers: BTreeMap::new(),
             auth: Auth::None,
-            secrets: SigningSecrets::new(secret::generate()),
+            secrets: SigningSecrets::new(Secret::generate()),
             filters: Filters::default(),
             timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
             format: Format::Json,
@@ -222,11 +222,12 @@ impl Webhook {
     /// Replace the signing secret; the previous one stays valid for 24 hours. Returns the
     /// new secret (the only time it is shown).
     pub fn rotate_secret(&mut self, now: DateTime<Utc>) -> String {
-        let fresh = secret::generate();
+        let fresh = Secret::generate();
+        let text = fresh.as_str().to_owned();
         self.secrets
-            .rotate(fresh.clone(), now + Duration::hours(ROTATION_GRACE_HOURS));
+            .rotate(fresh, now + Duration::hours(ROTATION_GRACE_HOURS));
         self.updated_at = now;
-        fresh
+        text
     }
 
     fn validate(&self) -> Result<(), InvalidField> {

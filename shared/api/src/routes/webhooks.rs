@@ -84,7 +84,7 @@ pub async fn create(
     }
     api.store.insert(&webhook).await?;
     let mut shown = view(&webhook)?;
-    shown["secret"] = json!(webhook.secrets.current());
+    shown["secret"] = json!(webhook.secrets.current().as_str());
     Ok((StatusCode::CREATED, Json(shown)))
 }
 
