@@ -32,7 +32,38 @@ fn open_input(file: Option<&Path>) -> anyhow::Result<Box<dyn Read>> {
     })
 }
 
-pub fn replay(config: Option<&Path>, file: Option<&Path>, source: Source) -> anyhow::Result<()> {
+/// How `replay` writes each anomaly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// The anomaly record (docs/integration.md).
+    Anomaly,
+    /// An OCSF Detection Finding.
+    Ocsf,
+}
+
+/// An anomaly as an OCSF Detection Finding as of its last change: created when it never
+/// changed after detection, updated (or closed) otherwise.
+fn ocsf_finding(anomaly: &Anomaly) -> serde_json::Value {
+    use anomalies_webhooks::format::{ocsf, Envelope};
+    use anomalies_webhooks::model::EventType;
+    let event_type = if anomaly.updated_at > anomaly.detected_at {
+        EventType::AnomalyUpdated
+    } else {
+        EventType::AnomalyDetected
+    };
+    ocsf::finding(&Envelope {
+        event_type,
+        event_time: anomaly.updated_at,
+        data: anomaly.clone(),
+    })
+}
+
+pub fn replay(
+    config: Option<&Path>,
+    file: Option<&Path>,
+    source: Source,
+    output: Output,
+) -> anyhow::Result<()> {
     let detector = detector(config)?;
     let input = BufReader::with_capacity(1 << 16, open_input(file)?);
     let stderr = io::stderr();
@@ -42,7 +73,10 @@ pub fn replay(config: Option<&Path>, file: Option<&Path>, source: Source) -> any
     .context("cannot read the events")?;
     let mut out = BufWriter::new(io::stdout().lock());
     for anomaly in &anomalies {
-        serde_json::to_writer(&mut out, anomaly)?;
+        match output {
+            Output::Anomaly => serde_json::to_writer(&mut out, anomaly)?,
+            Output::Ocsf => serde_json::to_writer(&mut out, &ocsf_finding(anomaly))?,
+        }
         out.write_all(b"\n")?;
     }
     out.flush()?;

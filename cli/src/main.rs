@@ -34,6 +34,10 @@ enum Command {
         /// `common-fate` (audit-log webhooks, Glide events), `apono` (webhook bodies).
         #[arg(long, default_value = "v1")]
         source: anomalies_core::connectors::Source,
+        /// How each anomaly is written: `anomaly` (our record) or `ocsf` (an OCSF 1.5.0
+        /// Detection Finding, as of the anomaly's last change).
+        #[arg(long, value_enum, default_value_t = commands::Output::Anomaly)]
+        output: commands::Output,
     },
     /// Replay the bundled sample stream and print the anomalies as a table.
     Demo {
@@ -133,7 +137,8 @@ fn main() -> anyhow::Result<()> {
             config,
             file,
             source,
-        } => commands::replay(config.as_deref(), file.as_deref(), source),
+            output,
+        } => commands::replay(config.as_deref(), file.as_deref(), source, output),
         Command::Demo { config } => commands::demo(config.as_deref()),
         Command::Generate {
             events,

@@ -1,5 +1,7 @@
 //! The `anomalies` binary as users run it: stdout, stderr and exit codes.
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -111,4 +113,62 @@ fn a_missing_input_file_is_an_error_naming_it() {
     let output = anomalies(&["replay", "no-such-file.jsonl"], None);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-file.jsonl"));
+}
+
+#[test]
+fn replay_output_ocsf_writes_each_anomaly_as_a_detection_finding_the_checkers_accept() {
+    // Arrange
+    let records = stdout_lines(&anomalies(&["replay", "events/demo-stream.jsonl"], None));
+
+    // Act
+    let output = anomalies(
+        &["replay", "--output", "ocsf", "events/demo-stream.jsonl"],
+        None,
+    );
+
+    // Assert: one finding per anomaly, in the same order, each valid for py-ocsf-models and
+    // the OCSF 1.5.0 requirements.
+    assert!(output.status.success());
+    let findings = stdout_lines(&output);
+    assert_eq!(findings.len(), records.len());
+    for (finding, record) in findings.iter().zip(&records) {
+        assert_eq!(finding["finding_info"]["uid"], record["id"]);
+        assert_eq!(finding["finding_info"]["types"][0], record["type"]);
+    }
+    let verdicts = support::python_judge("ocsf.py", &output.stdout);
+    let verdicts: Vec<serde_json::Value> = verdicts
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(verdicts.len(), records.len());
+    assert!(verdicts.iter().all(|v| v["valid"] == true), "{verdicts:?}");
+}
+
+#[test]
+fn the_documented_ocsf_sample_is_what_replay_writes_for_the_demos_high_risk_access() {
+    // Arrange
+    let sample: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            support::root().join("events/samples/ocsf-detection-finding.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+
+    // Act
+    let output = anomalies(
+        &["replay", "--output", "ocsf", "events/demo-stream.jsonl"],
+        None,
+    );
+
+    // Assert
+    let findings = stdout_lines(&output);
+    let high_risk = findings
+        .iter()
+        .find(|f| f["finding_info"]["types"][0] == "high_risk_access")
+        .unwrap();
+    assert_eq!(
+        high_risk, &sample,
+        "regenerate events/samples/ocsf-detection-finding.json"
+    );
 }

@@ -9,8 +9,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
-use support::{root, send, serve, Call};
+use support::{python_judge, send, serve, Call};
 
 /// One request as received: lower-cased header names with their values, and the body.
 struct Received {
@@ -59,21 +58,11 @@ fn python_verdict(secret: &str, received: &Received) -> Value {
         "headers": headers,
         "body_base64": base64::engine::general_purpose::STANDARD.encode(&received.body),
     });
-    let mut child = Command::new(root().join(".venv-test/bin/python"))
-        .arg(root().join("tests/verifiers/standard_webhooks.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the reference verifier needs .venv-test: run ./scripts/test");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(case.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_str(&python_judge(
+        "standard_webhooks.py",
+        case.to_string().as_bytes(),
+    ))
+    .unwrap()
 }
 
 fn call(address: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
@@ -140,4 +129,48 @@ fn a_test_delivery_from_serve_verifies_with_the_reference_library_and_the_regist
     let mut tampered = received;
     tampered.body.extend_from_slice(b" ");
     assert_eq!(python_verdict(&secret, &tampered)["valid"], false);
+}
+
+#[test]
+fn an_ocsf_webhooks_test_delivery_is_a_detection_finding() {
+    // Arrange
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let receiver = format!("http://{}/hook", listener.local_addr().unwrap());
+    let server = serve(&[
+        "--token",
+        "t0ken",
+        "--events",
+        "none",
+        "--webhooks-allow-private",
+    ]);
+    let (status, created) = call(
+        &server.address,
+        "POST",
+        "/v1/webhooks",
+        json!({"name": "siem", "url": receiver, "format": {"type": "ocsf"}}),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // Act
+    let received = std::thread::spawn(move || receive_one(&listener));
+    let (status, _) = call(
+        &server.address,
+        "POST",
+        &format!("/v1/webhooks/{id}/test"),
+        Value::Null,
+    );
+    let received = received.join().unwrap();
+
+    // Assert: py-ocsf-models and the schema's requirements accept it.
+    assert_eq!(status, 200);
+    let mut line = received.body.clone();
+    line.push(b'\n');
+    let verdict: Value = serde_json::from_str(&python_judge("ocsf.py", &line)).unwrap();
+    assert_eq!(verdict, json!({"valid": true}));
+    let finding: Value = serde_json::from_slice(&received.body).unwrap();
+    assert_eq!(
+        (finding["class_uid"].clone(), finding["type_uid"].clone()),
+        (json!(2004), json!(200401))
+    );
 }

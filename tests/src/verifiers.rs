@@ -95,3 +95,27 @@ pub fn headers_of(request: &Received) -> Vec<(String, String)> {
 pub fn verifies(library: Library, secret: &str, request: &Received) -> Verdict {
     verify(library, secret, &headers_of(request), &request.body)
 }
+
+/// The OCSF judge's verdict on each finding (py-ocsf-models and the OCSF 1.5.0 schema's
+/// requirements for Detection Finding): `{"valid": true}` or the errors.
+pub fn ocsf_verdicts(findings: &[Value]) -> Vec<Value> {
+    let input: String = findings.iter().map(|f| format!("{f}\n")).collect();
+    let mut child = Command::new(workspace_root().join(".venv-test/bin/python"))
+        .arg(workspace_root().join("tests/verifiers/ocsf.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the OCSF judge needs .venv-test: run ./scripts/test");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the OCSF judge failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}

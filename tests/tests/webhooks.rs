@@ -346,6 +346,51 @@ async fn during_rotation_both_secrets_verify_with_the_reference_libraries_and_a_
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ocsf_webhook_receives_detection_findings_that_create_and_close_one_finding() {
+    // Arrange
+    let stack = DeliveryStack::new().await;
+    let siem = Receiver::start().await;
+    stack
+        .register(webhook(&siem, json!({"format": {"type": "ocsf"}})))
+        .await;
+    let detected = anomaly("olga", AnomalyType::InactiveUser, Severity::Medium);
+    let mut resolved = detected.clone();
+    resolved.status = anomalies_core::anomaly::TriageStatus::Resolved;
+    resolved.updated_at = detected.updated_at + Duration::hours(2);
+
+    // Act
+    webhooks_function::batch::process(
+        &stack.context(fast_retries(), false),
+        notifications(&[
+            bus_event("Anomaly Detected", &detected),
+            bus_event("Anomaly Updated", &resolved),
+        ]),
+    )
+    .await;
+
+    // Assert: both are Detection Findings the checkers accept, about the same finding.
+    let mut findings: Vec<Value> = siem.received().iter().map(Received::json).collect();
+    findings.sort_by_key(|f| f["activity_id"].as_u64());
+    assert_eq!(findings.len(), 2);
+    assert_eq!(
+        integration_tests::verifiers::ocsf_verdicts(&findings),
+        [json!({"valid": true}), json!({"valid": true})]
+    );
+    assert_eq!(
+        findings
+            .iter()
+            .map(|f| f["type_uid"].clone())
+            .collect::<Vec<_>>(),
+        [json!(200401), json!(200403)]
+    );
+    assert_eq!(
+        findings[0]["finding_info"]["uid"],
+        findings[1]["finding_info"]["uid"]
+    );
+    assert_eq!(findings[1]["status_id"], 4);
+}
+
 #[test]
 fn the_reference_libraries_refuse_a_delivery_signed_more_than_five_minutes_away() {
     // Arrange: one webhook's delivery built (headers, body, signature) as the sender builds

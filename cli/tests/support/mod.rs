@@ -168,3 +168,18 @@ pub fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+/// Run one of tests/verifiers' Python judges (in .venv-test, which the test command makes)
+/// on `input`; its stdout.
+pub fn python_judge(script: &str, input: &[u8]) -> String {
+    let mut child = Command::new(root().join(".venv-test/bin/python"))
+        .arg(root().join("tests/verifiers").join(script))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the verifiers need .venv-test: run ./scripts/test");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{script} failed");
+    String::from_utf8(output.stdout).unwrap()
+}

@@ -1,5 +1,6 @@
-//! Delivery bodies. Three formats: the JSON envelope (`event_type`, `event_time`, `data` =
-//! the anomaly), a Slack incoming-webhook message, and a custom template (minijinja syntax,
+//! Delivery bodies. Four formats: the JSON envelope (`event_type`, `event_time`, `data` =
+//! the anomaly), an OCSF Detection Finding ([`ocsf`]), a Slack incoming-webhook message, and a
+//! custom template (minijinja syntax,
 //! `{{ data.severity }}`) whose placeholders may name any anomaly field. In a template whose
 //! content type is JSON, inserted text is JSON-escaped (so `"{{ data.summary }}"` stays valid
 //! JSON whatever the summary holds) and objects are inserted as JSON.
@@ -11,6 +12,8 @@ use minijinja::value::ValueKind;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+pub mod ocsf;
 
 /// Longest custom template, and the largest body a template may render.
 pub const MAX_TEMPLATE_BYTES: usize = 16 * 1024;
@@ -48,6 +51,7 @@ const ROOTS: [&str; 3] = ["event_type", "event_time", "data"];
 pub enum Format {
     #[default]
     Json,
+    Ocsf,
     Slack,
     Template {
         template: String,
@@ -131,6 +135,10 @@ impl Format {
     pub fn render(&self, envelope: &Envelope) -> Result<(String, Vec<u8>), RenderError> {
         let (content_type, body) = match self {
             Self::Json => (JSON.to_owned(), serde_json::to_vec(envelope)?),
+            Self::Ocsf => (
+                JSON.to_owned(),
+                serde_json::to_vec(&ocsf::finding(envelope))?,
+            ),
             Self::Slack => (JSON.to_owned(), serde_json::to_vec(&slack(envelope))?),
             Self::Template {
                 template,
@@ -197,7 +205,7 @@ fn render_template(
     Ok(text.into_bytes())
 }
 
-fn type_title(kind: AnomalyType) -> &'static str {
+pub(crate) fn type_title(kind: AnomalyType) -> &'static str {
     match kind {
         AnomalyType::HighRiskAccess => "High-risk access",
         AnomalyType::ApprovedAfterRejection => "Approved after rejection",
