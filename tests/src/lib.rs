@@ -2,6 +2,7 @@
 //! create the stack's resources (table, buses, queues) under names unique to each test.
 
 pub mod api;
+pub mod bus_schemas;
 pub mod counter;
 pub mod delivery;
 pub mod openapi;
@@ -327,7 +328,8 @@ pub async fn bus_with_capture(config: &SdkConfig, bus: &str, source: &str) -> St
     queue_url
 }
 
-/// Every message waiting in a queue (drained), as JSON.
+/// Every message waiting in a queue (drained), as JSON; the product's bus events among them
+/// are checked against their schemas ([`bus_schemas`]).
 pub async fn drain(config: &SdkConfig, queue_url: &str) -> Vec<serde_json::Value> {
     let sqs = aws_sdk_sqs::Client::new(config);
     let mut out = Vec::new();
@@ -344,7 +346,10 @@ pub async fn drain(config: &SdkConfig, queue_url: &str) -> Vec<serde_json::Value
             return out;
         }
         for message in messages {
-            out.push(serde_json::from_str(message.body.as_deref().unwrap_or("null")).unwrap());
+            let body: serde_json::Value =
+                serde_json::from_str(message.body.as_deref().unwrap_or("null")).unwrap();
+            bus_schemas::check_published(&body);
+            out.push(body);
             sqs.delete_message()
                 .queue_url(queue_url)
                 .receipt_handle(message.receipt_handle.unwrap())

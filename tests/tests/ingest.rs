@@ -270,7 +270,7 @@ async fn put_events_is_called_once_per_ten_anomalies() {
     let publications: Vec<Publication> = (0..23)
         .map(|i| {
             let mut a = anomaly.clone();
-            a.id = anomalies_core::domain::AnomalyId::try_from(format!("anm_{i}")).unwrap();
+            a.id = anomalies_core::domain::AnomalyId::try_from(format!("anm_{i:032x}")).unwrap();
             Publication {
                 kind: ChangeKind::Detected,
                 anomaly: a,
