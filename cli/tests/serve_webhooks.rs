@@ -84,11 +84,15 @@ fn call(address: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
     )
 }
 
-#[test]
-fn a_test_delivery_from_serve_verifies_with_the_reference_library_and_the_registration_secret() {
-    // Arrange: a receiver on 127.0.0.1 (allowed by --webhooks-allow-private) and a webhook.
+/// Register a webhook (`extra` merged into its body) for a receiver on 127.0.0.1 (allowed by
+/// `--webhooks-allow-private`), send its test delivery and receive it: the registration, the
+/// test-send answer and the request as received.
+fn test_send(extra: Value) -> (Value, (u16, Value), Received) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let receiver = format!("http://{}/hook", listener.local_addr().unwrap());
+    let mut body = json!({"name": "receiver", "url": format!("http://{}/hook", listener.local_addr().unwrap())});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
     let server = serve(&[
         "--token",
         "t0ken",
@@ -96,25 +100,24 @@ fn a_test_delivery_from_serve_verifies_with_the_reference_library_and_the_regist
         "none",
         "--webhooks-allow-private",
     ]);
-    let (status, created) = call(
-        &server.address,
-        "POST",
-        "/v1/webhooks",
-        json!({"name": "receiver", "url": receiver}),
-    );
+    let (status, created) = call(&server.address, "POST", "/v1/webhooks", body);
     assert_eq!(status, 201, "{created}");
-    let secret = created["secret"].as_str().unwrap().to_owned();
     let id = created["id"].as_str().unwrap().to_owned();
-
-    // Act
     let received = std::thread::spawn(move || receive_one(&listener));
-    let (status, answer) = call(
+    let answer = call(
         &server.address,
         "POST",
         &format!("/v1/webhooks/{id}/test"),
         Value::Null,
     );
-    let received = received.join().unwrap();
+    (created, answer, received.join().unwrap())
+}
+
+#[test]
+fn a_test_delivery_from_serve_verifies_with_the_reference_library_and_the_registration_secret() {
+    // Arrange / Act
+    let (created, (status, answer), received) = test_send(json!({}));
+    let secret = created["secret"].as_str().unwrap();
 
     // Assert
     assert_eq!(
@@ -122,45 +125,19 @@ fn a_test_delivery_from_serve_verifies_with_the_reference_library_and_the_regist
         (200, &json!(true)),
         "{answer}"
     );
-    assert_eq!(python_verdict(&secret, &received), json!({"valid": true}));
+    assert_eq!(python_verdict(secret, &received), json!({"valid": true}));
     let body: Value = serde_json::from_slice(&received.body).unwrap();
     assert_eq!(body["event_type"], "Webhook Test");
-    // Another secret, or a changed body, is refused by the same library.
+    // A changed body is refused by the same library.
     let mut tampered = received;
     tampered.body.extend_from_slice(b" ");
-    assert_eq!(python_verdict(&secret, &tampered)["valid"], false);
+    assert_eq!(python_verdict(secret, &tampered)["valid"], false);
 }
 
 #[test]
 fn an_ocsf_webhooks_test_delivery_is_a_detection_finding() {
-    // Arrange
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let receiver = format!("http://{}/hook", listener.local_addr().unwrap());
-    let server = serve(&[
-        "--token",
-        "t0ken",
-        "--events",
-        "none",
-        "--webhooks-allow-private",
-    ]);
-    let (status, created) = call(
-        &server.address,
-        "POST",
-        "/v1/webhooks",
-        json!({"name": "siem", "url": receiver, "format": {"type": "ocsf"}}),
-    );
-    assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap().to_owned();
-
-    // Act
-    let received = std::thread::spawn(move || receive_one(&listener));
-    let (status, _) = call(
-        &server.address,
-        "POST",
-        &format!("/v1/webhooks/{id}/test"),
-        Value::Null,
-    );
-    let received = received.join().unwrap();
+    // Arrange / Act
+    let (_, (status, _), received) = test_send(json!({"format": {"type": "ocsf"}}));
 
     // Assert: py-ocsf-models and the schema's requirements accept it.
     assert_eq!(status, 200);
