@@ -245,12 +245,16 @@ async fn a_topic_subscription_filters_on_the_fanned_out_message_attributes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slack_and_template_formats_shape_the_body() {
+async fn slack_teams_and_template_formats_shape_the_body() {
     // Arrange
     let stack = DeliveryStack::new().await;
     let (slack, custom) = (Receiver::start().await, Receiver::start().await);
+    let teams = Receiver::start().await;
     stack
         .register(webhook(&slack, json!({"format": {"type": "slack"}})))
+        .await;
+    stack
+        .register(webhook(&teams, json!({"format": {"type": "teams"}})))
         .await;
     let template = r#"{"alert": "{{ data.summary }}", "who": "{{ data.requester.id }}", "sev": "{{ data.severity }}", "event": "{{ event_type }}"}"#;
     stack
@@ -278,6 +282,13 @@ async fn slack_and_template_formats_shape_the_body() {
     assert_eq!(
         slack_body["blocks"][0]["text"]["text"],
         "High-risk access (high)"
+    );
+    let card = teams.received()[0].json();
+    assert_eq!(card["type"], "message");
+    assert_eq!(card["attachments"][0]["content"]["type"], "AdaptiveCard");
+    assert_eq!(
+        card["attachments"][0]["content"]["body"][1]["text"],
+        "gina got \"admin\" on <prod>"
     );
     let request = &custom.received()[0];
     assert_eq!(request.method, "PUT");

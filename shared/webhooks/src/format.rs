@@ -1,19 +1,20 @@
-//! Delivery bodies. Four formats: the JSON envelope (`event_type`, `event_time`, `data` =
-//! the anomaly), an OCSF Detection Finding ([`ocsf`]), a Slack incoming-webhook message, and a
-//! custom template (minijinja syntax,
+//! Delivery bodies. Five formats: the JSON envelope (`event_type`, `event_time`, `data` =
+//! the anomaly), an OCSF Detection Finding ([`ocsf`]), a Slack incoming-webhook message
+//! ([`slack`]), a Microsoft Teams Adaptive Card ([`teams`]), and a custom template (minijinja syntax,
 //! `{{ data.severity }}`) whose placeholders may name any anomaly field. In a template whose
 //! content type is JSON, inserted text is JSON-escaped (so `"{{ data.summary }}"` stays valid
 //! JSON whatever the summary holds) and objects are inserted as JSON.
 
 use crate::model::{EventType, InvalidField};
-use anomalies_core::anomaly::{Anomaly, AnomalyType, Severity};
-use chrono::{DateTime, SecondsFormat, Utc};
+use anomalies_core::anomaly::{Anomaly, AnomalyType};
+use chrono::{DateTime, Utc};
 use minijinja::value::ValueKind;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 pub mod ocsf;
+pub mod slack;
+pub mod teams;
 
 /// Longest custom template, and the largest body a template may render.
 pub const MAX_TEMPLATE_BYTES: usize = 16 * 1024;
@@ -53,6 +54,7 @@ pub enum Format {
     Json,
     Ocsf,
     Slack,
+    Teams,
     Template {
         template: String,
         #[serde(default = "json_content_type")]
@@ -139,7 +141,14 @@ impl Format {
                 JSON.to_owned(),
                 serde_json::to_vec(&ocsf::finding(envelope))?,
             ),
-            Self::Slack => (JSON.to_owned(), serde_json::to_vec(&slack(envelope))?),
+            Self::Slack => (
+                JSON.to_owned(),
+                serde_json::to_vec(&slack::message(envelope))?,
+            ),
+            Self::Teams => (
+                JSON.to_owned(),
+                serde_json::to_vec(&teams::message(envelope))?,
+            ),
             Self::Template {
                 template,
                 content_type,
@@ -214,67 +223,6 @@ pub(crate) fn type_title(kind: AnomalyType) -> &'static str {
     }
 }
 
-fn severity_icon(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical => ":rotating_light:",
-        Severity::High => ":red_circle:",
-        Severity::Medium => ":large_orange_circle:",
-        Severity::Low => ":large_blue_circle:",
-    }
-}
-
-/// Slack's mrkdwn needs `&`, `<` and `>` escaped.
-fn slack_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// A Slack incoming-webhook message: a fallback `text` and Block Kit blocks.
-fn slack(envelope: &Envelope) -> serde_json::Value {
-    let a = &envelope.data;
-    let title = type_title(a.kind);
-    let severity = a.severity.as_str().to_uppercase();
-    let requester = slack_escape(
-        a.requester
-            .email
-            .as_deref()
-            .unwrap_or(a.requester.id.as_str()),
-    );
-    let integration = slack_escape(
-        a.integration
-            .name
-            .as_deref()
-            .unwrap_or(a.integration.id.as_str()),
-    );
-    let text = format!(
-        "{} [{severity}] {title}: {}",
-        severity_icon(a.severity),
-        slack_escape(&a.summary)
-    );
-    let field =
-        |label: &str, value: &str| json!({"type": "mrkdwn", "text": format!("*{label}*\n{value}")});
-    json!({
-        "text": text,
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": format!("{title} ({})", a.severity.as_str())}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(&a.summary)}},
-            {"type": "section", "fields": [
-                field("Requester", &requester),
-                field("Integration", &integration),
-                field("Resource type", &slack_escape(&a.resource_type)),
-                field("Status", a.status.as_str()),
-            ]},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": format!(
-                "{} · `{}` · detected {}",
-                envelope.event_type.as_str(),
-                a.id,
-                a.detected_at.to_rfc3339_opts(SecondsFormat::Secs, true)
-            )}]}
-        ]
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,22 +256,6 @@ mod tests {
         assert_eq!(value["event_type"], "Anomaly Detected");
         assert_eq!(value["event_time"], "2026-11-24T10:00:00Z");
         assert_eq!(value["data"]["id"], envelope().data.id.as_str());
-    }
-
-    #[test]
-    fn a_slack_message_has_text_and_escaped_blocks() {
-        // Act
-        let (_, body) = Format::Slack.render(&envelope()).unwrap();
-
-        // Assert
-        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        let text = value["text"].as_str().unwrap();
-        assert!(text.contains("&lt;b&gt; &amp; left"), "{text}");
-        assert_eq!(value["blocks"][0]["type"], "header");
-        assert!(value["blocks"][2]["fields"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("Requester"));
     }
 
     #[test]
