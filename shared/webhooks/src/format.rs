@@ -224,11 +224,11 @@ pub(crate) fn type_title(kind: AnomalyType) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use anomalies_core::sample::sample_anomaly;
 
-    fn envelope() -> Envelope {
+    pub(crate) fn envelope() -> Envelope {
         let mut data = sample_anomaly("alice", 0);
         data.summary = "said \"hi\" <b> & left".into();
         Envelope {

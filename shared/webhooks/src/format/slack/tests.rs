@@ -1,20 +1,9 @@
 //! The Slack message: escaped, and within Block Kit's limits on any anomaly.
 
 use super::*;
+use crate::format::tests::envelope;
 use crate::format::Format;
-use crate::model::EventType;
 use anomalies_core::domain::{Resource, ResourceId};
-use anomalies_core::sample::sample_anomaly;
-
-fn envelope() -> Envelope {
-    let mut data = sample_anomaly("alice", 0);
-    data.summary = "said \"hi\" <b> & left".into();
-    Envelope {
-        event_type: EventType::AnomalyDetected,
-        event_time: "2026-11-24T10:00:00Z".parse().unwrap(),
-        data,
-    }
-}
 
 fn texts(message: &Value) -> Vec<(String, usize)> {
     let mut out = Vec::new();
