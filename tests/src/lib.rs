@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod pipeline;
 pub mod receiver;
 pub mod recorder;
+pub mod securityhub;
 pub mod verifiers;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};

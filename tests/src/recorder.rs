@@ -34,9 +34,32 @@ impl CallLog {
     }
 }
 
+/// Operations of REST-JSON services (which name the operation by method and path only) and
+/// their IAM actions: Security Hub's.
+const REST_OPERATIONS: [(&str, &str, &str); 2] = [
+    (
+        "POST",
+        "/findings/import",
+        "securityhub:BatchImportFindings",
+    ),
+    ("POST", "/findings", "securityhub:GetFindings"),
+];
+
 /// The IAM action of a request: JSON protocols name the operation in `X-Amz-Target`
-/// (DynamoDB, EventBridge, SQS); SNS's query protocol in the body's `Action`.
+/// (DynamoDB, EventBridge, SQS); REST-JSON ones by method and path ([`REST_OPERATIONS`]);
+/// SNS's query protocol in the body's `Action`.
 fn action_of(request: &HttpRequest) -> Option<String> {
+    let path = request.uri().split('?').next().unwrap_or_default();
+    let path = path.find("://").map_or(path, |scheme| {
+        let rest = &path[scheme + 3..];
+        rest.find('/').map_or("/", |slash| &rest[slash..])
+    });
+    if let Some((_, _, action)) = REST_OPERATIONS
+        .iter()
+        .find(|(method, route, _)| request.method() == *method && path == *route)
+    {
+        return Some((*action).to_owned());
+    }
     if let Some(target) = request.headers().get("x-amz-target") {
         let (service, operation) = target.split_once('.')?;
         let prefix = match service {

@@ -1,6 +1,7 @@
-//! The Standard Webhooks reference verifiers — `standardwebhooks` from PyPI (in .venv-test)
-//! and from npm (in tests/browser/node_modules) — run on a delivery as its receiver would,
-//! through the scripts in tests/verifiers.
+//! The field's own checkers, through the scripts in tests/verifiers: the Standard Webhooks
+//! reference verifiers — `standardwebhooks` from PyPI (in .venv-test) and from npm (in
+//! tests/browser/node_modules) — run on a delivery as its receiver would; the OCSF judge
+//! (py-ocsf-models); the ASFF judge (botocore's Security Hub model).
 
 use crate::receiver::Received;
 use crate::workspace_root;
@@ -99,13 +100,25 @@ pub fn verifies(library: Library, secret: &str, request: &Received) -> Verdict {
 /// The OCSF judge's verdict on each finding (py-ocsf-models and the OCSF 1.5.0 schema's
 /// requirements for Detection Finding): `{"valid": true}` or the errors.
 pub fn ocsf_verdicts(findings: &[Value]) -> Vec<Value> {
-    let input: String = findings.iter().map(|f| format!("{f}\n")).collect();
+    judge("ocsf.py", findings)
+}
+
+/// The ASFF judge's verdict on each finding (botocore's model of Security Hub's
+/// BatchImportFindings, its enums and the documented limits): `{"valid": true}` or the
+/// errors.
+pub fn asff_verdicts(findings: &[Value]) -> Vec<Value> {
+    judge("asff.py", findings)
+}
+
+/// Run the judge `script` of tests/verifiers (in .venv-test) on one JSON object per line.
+fn judge(script: &str, items: &[Value]) -> Vec<Value> {
+    let input: String = items.iter().map(|f| format!("{f}\n")).collect();
     let mut child = Command::new(workspace_root().join(".venv-test/bin/python"))
-        .arg(workspace_root().join("tests/verifiers/ocsf.py"))
+        .arg(workspace_root().join("tests/verifiers").join(script))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("the OCSF judge needs .venv-test: run ./scripts/test");
+        .unwrap_or_else(|e| panic!("{script} needs .venv-test ({e}): run ./scripts/test"));
     child
         .stdin
         .take()
@@ -113,7 +126,7 @@ pub fn ocsf_verdicts(findings: &[Value]) -> Vec<Value> {
         .write_all(input.as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "the OCSF judge failed");
+    assert!(output.status.success(), "the judge {script} failed");
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

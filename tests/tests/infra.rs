@@ -38,7 +38,7 @@ impl Function {
     }
 }
 
-const FUNCTIONS: [Function; 5] = [
+const FUNCTIONS: [Function; 6] = [
     Function {
         logical: "IngestFunction",
         required: &ingest_function::config::REQUIRED,
@@ -74,6 +74,13 @@ const FUNCTIONS: [Function; 5] = [
         actions: &webhooks_function::config::IAM_ACTIONS,
         sqs: true,
     },
+    Function {
+        logical: "SecurityHubFunction",
+        required: &securityhub_function::config::REQUIRED,
+        optional: &securityhub_function::config::OPTIONAL,
+        actions: &securityhub_function::config::IAM_ACTIONS,
+        sqs: true,
+    },
 ];
 
 fn function(logical: &str) -> &'static Function {
@@ -89,7 +96,7 @@ const SQS_POLLING: [&str; 4] = [
 ];
 
 /// SDK fluent calls and the IAM action each needs.
-const SDK_CALLS: [(&str, &str); 12] = [
+const SDK_CALLS: [(&str, &str); 13] = [
     ("batch_get_item", "dynamodb:BatchGetItem"),
     ("transact_write_items", "dynamodb:TransactWriteItems"),
     ("update_item", "dynamodb:UpdateItem"),
@@ -102,6 +109,7 @@ const SDK_CALLS: [(&str, &str); 12] = [
     ("publish_batch", "sns:Publish"),
     ("send_message", "sqs:SendMessage"),
     ("batch_write_item", "dynamodb:BatchWriteItem"),
+    ("batch_import_findings", "securityhub:BatchImportFindings"),
 ];
 
 fn rust_files(path: &Path) -> Vec<PathBuf> {
@@ -542,6 +550,8 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
         "IngestRule",
         "FanoutQueue",
         "FanoutRule",
+        "SecurityHubQueue",
+        "SecurityHubRule",
         "AnomaliesTopic",
         "WebhooksQueue",
         "WebhooksSubscription",
@@ -554,7 +564,8 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
         );
     }
     assert!(body["Resources"].get("IngestFunction").is_none());
-    let Deployed { outputs, physical } = deploy(&config, &body, &[]).await;
+    let security_hub = [("SecurityHubFindings", "true".to_owned())];
+    let Deployed { outputs, physical } = deploy(&config, &body, &security_hub).await;
     let table = outputs["TableName"].clone();
     let anomalies_bus = outputs["AnomaliesBusName"].clone();
     assert!(
@@ -705,6 +716,46 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
     assert!(forwarded.batch_item_failures.is_empty());
     assert_permitted("FanoutFunction", &calls);
 
+    // Act 4b: the Security Hub rule queues both too; the function imports the anomaly as one
+    // finding under the account's default product, in its triaged state.
+    let queued =
+        integration_tests::delivery::receive(&config, &physical["SecurityHubQueue"], 2).await;
+    assert_eq!(
+        queued.records.len(),
+        2,
+        "the Security Hub rule queues both events"
+    );
+    let (sdk, calls) = recording(&config);
+    // moto's default account and the harness's region.
+    let product = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default";
+    let hub_config = securityhub_function::config::SecurityHubConfig::from_lookup(env(vec![(
+        securityhub_function::config::SECURITY_HUB_PRODUCT_ARN,
+        product.to_owned(),
+    )]));
+    let hub = securityhub_function::Context::from_config(&hub_config.unwrap(), &sdk);
+    let imported = securityhub_function::handle(&hub, lambda_event(queued))
+        .await
+        .unwrap();
+    assert!(imported.batch_item_failures.is_empty());
+    assert_permitted("SecurityHubFunction", &calls);
+    let anomaly_id = items[0]["id"].as_str().unwrap();
+    let findings = integration_tests::securityhub::findings(&config, &[anomaly_id]).await;
+    let finding = &findings[anomaly_id];
+    assert_eq!(finding.product_arn.as_deref(), Some(product));
+    assert_eq!(
+        finding
+            .workflow
+            .as_ref()
+            .and_then(|w| w.status.as_ref())
+            .map(|s| s.as_str()),
+        Some("NOTIFIED"),
+        "acknowledged in triage"
+    );
+    assert_eq!(
+        finding.record_state.as_ref().map(|s| s.as_str()),
+        Some("ACTIVE")
+    );
+
     // Act 5: the topic's subscription fills the webhooks queue; the webhooks function
     // delivers both to the registered receiver.
     let queued = integration_tests::delivery::receive(&config, &physical["WebhooksQueue"], 2).await;
@@ -749,6 +800,55 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
         .unwrap();
     assert!(swept.complete, "{swept:?}");
     assert_permitted("SweepFunction", &calls);
+}
+
+#[test]
+fn security_hub_resources_are_made_only_when_enabled_and_import_into_the_default_product_only() {
+    // Arrange
+    let template = template();
+    let parameter = &template["Parameters"]["SecurityHubFindings"];
+    let resources = template["Resources"].as_object().unwrap();
+
+    // Act
+    let security_hub: Vec<(&String, &Value)> = resources
+        .iter()
+        .filter(|(name, _)| name.starts_with("SecurityHub"))
+        .collect();
+    let (granted, _) = role_grants(&template, resource(&template, "SecurityHubFunction"));
+    let role = &resource(&template, "SecurityHubRole")["Properties"]["Policies"][0];
+    let import = &role["PolicyDocument"]["Statement"][0];
+
+    // Assert
+    assert_eq!(parameter["Default"], "false");
+    assert_eq!(
+        template["Conditions"]["SecurityHubEnabled"],
+        json!({"Fn::Equals": [{"Ref": "SecurityHubFindings"}, "true"]})
+    );
+    assert!(
+        security_hub.len() >= 9,
+        "{:?}",
+        security_hub.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    for (name, r) in &security_hub {
+        assert_eq!(
+            r["Condition"], "SecurityHubEnabled",
+            "{name} is made only when enabled"
+        );
+    }
+    assert_eq!(
+        template["Outputs"]["SecurityHubDLQUrl"]["Condition"],
+        "SecurityHubEnabled"
+    );
+    assert!(granted.contains("securityhub:BatchImportFindings"));
+    assert_eq!(import["Action"], json!(["securityhub:BatchImportFindings"]));
+    let product = "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default";
+    assert_eq!(import["Resource"], json!([{"Fn::Sub": product}]));
+    let variables =
+        &resource(&template, "SecurityHubFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        variables["SECURITY_HUB_PRODUCT_ARN"],
+        json!({"Fn::Sub": product})
+    );
 }
 
 /// Messages received from a queue as the Lambda SQS event the ingest handler parses.
@@ -1223,7 +1323,7 @@ fn every_parameter_and_output_is_described_and_every_dead_letter_queue_is_an_out
         Vec::<String>::new(),
         "outputs without a Description"
     );
-    assert_eq!(dead_letter_queues.len(), 3);
+    assert_eq!(dead_letter_queues.len(), 4);
     assert!(
         unexposed.is_empty(),
         "dead-letter queues without an output: {unexposed:?}"
@@ -1295,7 +1395,7 @@ fn every_alarm_has_an_action_and_a_runbook_entry() {
         .map(|(_, a)| a["Properties"]["AlarmActions"].to_string())
         .collect();
     // Assert
-    assert_eq!(alarms.len(), 15);
+    assert_eq!(alarms.len(), 18);
     assert!(
         without_entry.is_empty(),
         "alarms missing from docs/operations.md: {without_entry:?}"
@@ -1308,6 +1408,7 @@ fn every_alarm_has_an_action_and_a_runbook_entry() {
     for output in [
         "IngestDLQUrl",
         "FanoutDLQUrl",
+        "SecurityHubDLQUrl",
         "WebhooksDLQUrl",
         "AlarmsTopicArn",
     ] {

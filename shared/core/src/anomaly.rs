@@ -39,6 +39,16 @@ impl AnomalyType {
         }
     }
 
+    /// The name people read (titles of messages and findings).
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::HighRiskAccess => "High-risk access",
+            Self::ApprovedAfterRejection => "Approved after rejection",
+            Self::InactiveUser => "Inactive user",
+            Self::AccessAutomation => "Access automation",
+        }
+    }
+
     /// What a responder should do, in order.
     pub fn recommended_actions(self) -> Vec<String> {
         let actions: &[&str] = match self {
@@ -285,6 +295,19 @@ impl Anomaly {
         let id = format!("anm_{}", hex::encode(&digest[..16]));
         // A formatted hash is never empty, so this conversion cannot fail.
         AnomalyId::try_from(id).unwrap_or_else(|_| unreachable!("derived ids are non-empty"))
+    }
+
+    /// When the requests behind this anomaly were first and last seen: an automation's
+    /// burst, otherwise the moment it was detected.
+    pub fn observed(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        match &self.evidence {
+            Evidence::AccessAutomation {
+                first_seen,
+                last_seen,
+                ..
+            } => (*first_seen, *last_seen),
+            _ => (self.detected_at, self.detected_at),
+        }
     }
 }
 

@@ -1,10 +1,12 @@
 //! The bus contract, in one place: the `source` of everything this product publishes, every
-//! `detail-type` it reads or writes, the one event shape its functions publish, and the port
-//! they publish through ([`Bus`]). The EventBridge adapter is [`eventbridge`] (feature
+//! `detail-type` it reads or writes, the one event shape its functions publish, the port
+//! they publish through ([`Bus`]), and how a subscriber reads an anomaly event
+//! ([`received`]). The EventBridge adapter is [`eventbridge`] (feature
 //! `eventbridge`); [`MemoryBus`] keeps what would be published (`anomalies serve`, tests).
 
 #[cfg(feature = "eventbridge")]
 pub mod eventbridge;
+pub mod received;
 
 use crate::anomaly::Anomaly;
 use crate::engine::ChangeKind;

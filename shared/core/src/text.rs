@@ -1,5 +1,6 @@
-//! Keyword matching on normalized text, so `AmazonS3FullAccess`, `FULL_ACCESS` and
-//! `Full-Access` all contain `full access`, and `ProdPayments` contains `prod`.
+//! Text helpers: keyword matching on normalized text, so `AmazonS3FullAccess`, `FULL_ACCESS`
+//! and `Full-Access` all contain `full access`, and `ProdPayments` contains `prod`; and
+//! [`truncate`], which every output format uses to stay within its receiver's limits.
 //!
 //! Normalization: insert a space at every lowercase-or-digit → uppercase boundary, lowercase,
 //! turn every run of non-alphanumeric characters into one space, trim. Keywords are
@@ -29,6 +30,19 @@ pub fn normalize(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text` cut to at most `max` characters, ending with `…` when cut (at a character
+/// boundary, never inside one).
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some(_) => {
+            let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+            cut.push('…');
+            cut
+        }
+    }
 }
 
 /// A list of keywords, kept both as configured and normalized.
@@ -65,6 +79,14 @@ impl KeywordSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncation_cuts_at_a_character_boundary() {
+        assert_eq!(truncate("héllo", 5), "héllo");
+        assert_eq!(truncate("héllo wörld", 6), "héllo…");
+        assert_eq!(truncate("ééééé", 3).chars().count(), 3);
+        assert_eq!(truncate("abc", 0), "…");
+    }
 
     #[test]
     fn camel_case_is_split_at_lower_to_upper_boundaries() {

@@ -6,7 +6,7 @@
 //! JSON whatever the summary holds) and objects are inserted as JSON.
 
 use crate::model::{EventType, InvalidField};
-use anomalies_core::anomaly::{Anomaly, AnomalyType};
+use anomalies_core::anomaly::Anomaly;
 use chrono::{DateTime, Utc};
 use minijinja::value::ValueKind;
 use minijinja::{Environment, UndefinedBehavior, Value};
@@ -212,15 +212,6 @@ fn render_template(
         .render(context)
         .map_err(|e| RenderError::Template(e.to_string()))?;
     Ok(text.into_bytes())
-}
-
-pub(crate) fn type_title(kind: AnomalyType) -> &'static str {
-    match kind {
-        AnomalyType::HighRiskAccess => "High-risk access",
-        AnomalyType::ApprovedAfterRejection => "Approved after rejection",
-        AnomalyType::InactiveUser => "Inactive user",
-        AnomalyType::AccessAutomation => "Access automation",
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! `resources`; evidence → `evidences[0].data`; recommended actions → `remediation`; what OCSF
 //! has no attribute for → `unmapped`.
 
-use super::{type_title, Envelope};
+use super::Envelope;
 use crate::model::EventType;
 use anomalies_core::anomaly::{Anomaly, Evidence, Severity, TriageStatus};
 use chrono::{DateTime, Utc};
@@ -57,26 +57,13 @@ fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-/// When the anomaly's requests were first and last seen: an automation's burst, otherwise
-/// the moment it was detected.
-fn seen(anomaly: &Anomaly) -> (DateTime<Utc>, DateTime<Utc>) {
-    match &anomaly.evidence {
-        Evidence::AccessAutomation {
-            first_seen,
-            last_seen,
-            ..
-        } => (*first_seen, *last_seen),
-        _ => (anomaly.detected_at, anomaly.detected_at),
-    }
-}
-
 /// The Detection Finding for one anomaly event.
 pub fn finding(envelope: &Envelope) -> Value {
     let a = &envelope.data;
     let (activity_id, activity_name) = activity(envelope);
     let (severity_id, severity_name) = severity(a.severity);
     let (status_id, status_name) = status(a.status);
-    let (first_seen, last_seen) = seen(a);
+    let (first_seen, last_seen) = a.observed();
     let mut user = Map::new();
     user.insert("uid".into(), json!(a.requester.id.as_str()));
     if let Some(name) = &a.requester.name {
@@ -139,7 +126,7 @@ pub fn finding(envelope: &Envelope) -> Value {
             "types": [a.kind.as_str()],
             "analytic": {
                 "uid": a.kind.as_str(),
-                "name": type_title(a.kind),
+                "name": a.kind.title(),
                 "type_id": 1,
                 "type": "Rule",
             },

@@ -4,8 +4,9 @@
 //! and 10 context elements. Long text is cut at a character boundary and ends with `…`;
 //! resources beyond what fits are counted ("and 12 more").
 
-use super::{type_title, Envelope};
+use super::Envelope;
 use anomalies_core::anomaly::Severity;
+use anomalies_core::text::truncate;
 use chrono::SecondsFormat;
 use serde_json::{json, Value};
 
@@ -32,28 +33,22 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// `text` cut to at most `max` characters, ending with `…` when cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
 /// One line per resource (escaped), as many as fit in a section's text, then how many more.
 fn resource_lines(envelope: &Envelope) -> String {
     let resources = &envelope.data.resources;
     let mut text = String::from("*Resources*");
+    // Characters in `text` so far, kept as it grows (counting again would be quadratic).
+    let mut length = text.chars().count();
     for (shown, r) in resources.iter().enumerate() {
-        let line = format!("\n• {}", escape(r.name.as_deref().unwrap_or(r.id.as_str())));
-        let rest = resources.len() - shown;
-        let more = format!("\n…and {rest} more");
-        if text.chars().count() + line.chars().count() + more.chars().count() > MAX_SECTION_TEXT {
+        let name = escape(r.name.as_deref().unwrap_or(r.id.as_str()));
+        let line = truncate(&format!("\n• {name}"), MAX_FIELD_TEXT);
+        let line_length = line.chars().count();
+        let more = format!("\n…and {} more", resources.len() - shown);
+        if length + line_length + more.chars().count() > MAX_SECTION_TEXT {
             return text + &more;
         }
-        text.push_str(&truncate(&line, MAX_FIELD_TEXT));
+        text.push_str(&line);
+        length += line_length;
     }
     text
 }
@@ -61,7 +56,7 @@ fn resource_lines(envelope: &Envelope) -> String {
 /// The message for one event.
 pub fn message(envelope: &Envelope) -> Value {
     let a = &envelope.data;
-    let title = type_title(a.kind);
+    let title = a.kind.title();
     let summary = escape(&a.summary);
     let requester = escape(
         a.requester

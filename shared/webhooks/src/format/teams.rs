@@ -4,9 +4,9 @@
 //! resource type, resources, status) and the event line. Text is cut (with `…`) so the card
 //! stays far below Teams' 28 KB message limit whatever the anomaly holds.
 
-use super::slack::truncate;
-use super::{type_title, Envelope};
+use super::Envelope;
 use anomalies_core::anomaly::Severity;
+use anomalies_core::text::truncate;
 use chrono::SecondsFormat;
 use serde_json::{json, Value};
 
@@ -45,7 +45,7 @@ pub fn message(envelope: &Envelope) -> Value {
         "body": [
             {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": true,
              "color": color(a.severity),
-             "text": format!("{} ({})", type_title(a.kind), a.severity.as_str())},
+             "text": format!("{} ({})", a.kind.title(), a.severity.as_str())},
             {"type": "TextBlock", "wrap": true, "text": truncate(&a.summary, MAX_TEXT)},
             {"type": "FactSet", "facts": [
                 fact("Requester", a.requester.email.as_deref().unwrap_or(a.requester.id.as_str())),

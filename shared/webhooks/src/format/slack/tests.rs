@@ -80,10 +80,3 @@ fn a_long_summary_and_many_resources_stay_within_block_kits_limits() {
     let shown = resources.matches("\n• ").count();
     assert_eq!(shown + more, 500, "every resource shown or counted");
 }
-
-#[test]
-fn truncation_cuts_at_a_character_boundary() {
-    assert_eq!(truncate("héllo", 5), "héllo");
-    assert_eq!(truncate("héllo wörld", 6), "héllo…");
-    assert_eq!(truncate("ééééé", 3).chars().count(), 3);
-}
