@@ -503,3 +503,32 @@ async fn serve_takes_a_platforms_own_payloads_with_source() {
         unknown.body
     );
 }
+
+#[tokio::test]
+async fn serve_rejects_an_event_dated_in_the_future_alone_naming_the_field() {
+    // Arrange: a Teleport create dated 2999 between two good ones.
+    let h = Harness::memory();
+    let good = |uid: &str, id: &str| {
+        format!(
+            r#"{{"event":"access_request.create","code":"T5000I","uid":"{uid}","time":"2026-03-01T09:00:00Z","id":"{id}","user":"dan","state":"PENDING","cluster_name":"main","roles":["admin"]}}"#
+        )
+    };
+    let future = good("u9", "req-f").replace("2026-03-01", "2999-03-01");
+    let body = [good("u1", "req-a"), future, good("u2", "req-b")].join("\n");
+    // Act
+    let pushed = h
+        .call("POST", "/v1/events?source=teleport", ACME, Some(&body))
+        .await;
+    // Assert
+    assert_eq!(pushed.status, 200, "{}", pushed.body);
+    assert_eq!(pushed.body["accepted"], 2);
+    let rejected = pushed.body["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{}", pushed.body);
+    let reason = rejected[0].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "line 2: occurred_at: 2999-03-01T09:00:00Z is more than 24 h after the current time"
+        ),
+        "{reason}"
+    );
+}

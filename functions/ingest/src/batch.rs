@@ -57,7 +57,18 @@ pub async fn process(ctx: &Context, messages: Vec<Incoming>, now: DateTime<Utc>)
     for message in messages {
         match message.observations {
             Ok(list) if list.is_empty() => out.summary.ignored += 1,
-            Ok(list) => events.extend(list.into_iter().map(|o| (message.id.clone(), o))),
+            Ok(list) => match list
+                .iter()
+                .find_map(|o| ctx.detector.check_times(o, now).err())
+            {
+                // An event dated in the future is rejected like a malformed one.
+                Some(reason) => {
+                    tracing::warn!(message_id = %message.id, %reason, "rejected message");
+                    out.summary.rejected += 1;
+                    out.failed.push(message.id);
+                }
+                None => events.extend(list.into_iter().map(|o| (message.id.clone(), o))),
+            },
             Err(reason) => {
                 tracing::warn!(message_id = %message.id, %reason, "rejected message");
                 out.summary.rejected += 1;

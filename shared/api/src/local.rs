@@ -217,7 +217,12 @@ impl EventIntake for LocalStore {
             store,
             clock,
         } = &mut *local;
+        let wall = Utc::now();
         for (line, observation) in read(tenant, source, body, &mut report) {
+            if let Err(reason) = detector.check_times(&observation, wall) {
+                report.rejected.push(format!("line {line}: {reason}"));
+                continue;
+            }
             let event = match complete(&*store, observation) {
                 Ok(event) => event,
                 Err(unknown) => {

@@ -33,6 +33,26 @@ pub struct Config {
     /// Tags for resources by id or name pattern, applied before the rules
     /// ([`crate::catalog`]).
     pub catalog: Vec<crate::catalog::CatalogEntry>,
+    /// What makes an event's times believable ([`crate::engine::clock`]).
+    pub events: EventsConfig,
+}
+
+/// Time sanity: how far ahead of the current time an event may be dated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventsConfig {
+    /// An event whose `occurred_at` or `request.created_at` is more than this many hours
+    /// after the current time, or whose `request.created_at` is more than this after its
+    /// `occurred_at`, is rejected, naming the field.
+    pub max_clock_skew_hours: u32,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            max_clock_skew_hours: 24,
+        }
+    }
 }
 
 /// Requester, integration and resource ids (exact or glob: `*`, `?`, `[a-z]`) whose
@@ -217,6 +237,10 @@ impl Config {
             (
                 !(a.cadence_max_cv >= 0.0 && a.cadence_max_cv.is_finite()),
                 "access_automation.cadence_max_cv must be a non-negative number",
+            ),
+            (
+                self.events.max_clock_skew_hours == 0,
+                "events.max_clock_skew_hours must be at least 1",
             ),
         ];
         for (bad, message) in checks {

@@ -12,7 +12,7 @@ mod wire;
 
 use crate::domain::{AccessEvent, Observation};
 use serde::Deserialize;
-use wire::WireEvent;
+use wire::{Object, WireEvent};
 
 /// The largest event accepted, in bytes. Real events are a few KiB; anything larger is
 /// almost certainly a mistake or an attack, and is rejected before it is parsed.
@@ -30,7 +30,7 @@ pub enum ContractError {
 }
 
 impl ContractError {
-    fn field(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn field(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Field {
             path: path.into(),
             message: message.into(),
@@ -48,8 +48,8 @@ pub fn parse_observation(bytes: &[u8]) -> Result<Observation, ContractError> {
         return Err(ContractError::Syntax("the line is not valid UTF-8".into()));
     };
     // sonic-rs (SIMD) on the fast path; serde_json explains failures below.
-    match sonic_rs::from_str::<WireEvent>(text) {
-        Ok(wire) => Observation::try_from(wire),
+    match sonic_rs::from_str::<Object<WireEvent>>(text) {
+        Ok(Object(wire)) => Observation::try_from(wire),
         // The fast path failed: parse again, slowly, to name the field that is wrong.
         Err(_) => Err(explain_serde_error(bytes)),
     }
@@ -57,8 +57,8 @@ pub fn parse_observation(bytes: &[u8]) -> Result<Observation, ContractError> {
 
 /// Parse an event already decoded as a JSON value (an EventBridge `detail`, say).
 pub fn parse_observation_value(value: &serde_json::Value) -> Result<Observation, ContractError> {
-    match WireEvent::deserialize(value) {
-        Ok(wire) => Observation::try_from(wire),
+    match Object::<WireEvent>::deserialize(value) {
+        Ok(Object(wire)) => Observation::try_from(wire),
         Err(_) => {
             let bytes = serde_json::to_vec(value).unwrap_or_default();
             Err(explain_serde_error(&bytes))
@@ -111,12 +111,12 @@ pub fn to_value(observation: &Observation) -> serde_json::Value {
 
 fn explain_serde_error(bytes: &[u8]) -> ContractError {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let err = match serde_path_to_error::deserialize::<_, WireEvent>(&mut de) {
+    let err = match serde_path_to_error::deserialize::<_, Object<WireEvent>>(&mut de) {
         Ok(_) => return ContractError::Syntax("trailing characters after the event".into()),
         Err(err) => err,
     };
     let inner = err.inner();
-    let message = strip_position(&inner.to_string());
+    let message = plain(&strip_position(&inner.to_string()));
     if inner.is_syntax() || inner.is_eof() {
         return ContractError::Syntax(message);
     }
@@ -140,6 +140,23 @@ fn explain_serde_error(bytes: &[u8]) -> ContractError {
     }
 }
 
+/// serde names our internal types ("expected struct WireRequest"); a user reads "an object".
+fn plain(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("struct Wire") {
+        out.push_str(&rest[..at]);
+        out.push_str("an object");
+        let tail = &rest[at + "struct Wire".len()..];
+        let end = tail
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// serde_json appends " at line L column C"; the field path says more, so drop it.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -148,5 +165,7 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod tests;

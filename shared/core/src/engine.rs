@@ -5,7 +5,7 @@
 use crate::anomaly::{Anomaly, AnomalyType, AutomationTrigger, Evidence, Severity, TriageStatus};
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::domain::{AccessEvent, AccessRequest, RequestStatus, TenantId};
+use crate::domain::{AccessEvent, AccessRequest, Observation, RequestStatus, TenantId};
 use crate::rules::access_automation::{self, GroupEntry};
 use crate::rules::allowlist::Allowlist;
 use crate::rules::approved_after_rejection::{self, Rejection};
@@ -15,6 +15,7 @@ use crate::store::{DetectionStore, GroupKey, GroupState};
 use crate::summary::summarize;
 use chrono::{DateTime, Duration, Utc};
 
+pub mod clock;
 mod complete;
 mod sweep;
 
@@ -112,6 +113,17 @@ impl Detector {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Refuse an observation whose times cannot be right ([`clock`]), `now` being the
+    /// current time.
+    pub fn check_times(
+        &self,
+        observation: &Observation,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::contract::ContractError> {
+        let skew = Duration::hours(i64::from(self.config.events.max_clock_skew_hours));
+        clock::check_times(observation, now, skew)
     }
 
     /// The automation window.

@@ -12,6 +12,8 @@ use minijinja::value::ValueKind;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::{Deserialize, Serialize};
 
+#[cfg(test)]
+mod fuzz;
 pub mod ocsf;
 pub mod slack;
 pub mod teams;

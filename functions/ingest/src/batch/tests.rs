@@ -146,6 +146,24 @@ async fn a_bad_message_is_rejected_alone() {
 }
 
 #[tokio::test]
+async fn an_event_dated_after_the_clock_skew_is_rejected_alone() {
+    // Arrange: the second message is dated a year after the current time.
+    let s = setup();
+    let mut messages: Vec<Incoming> = demo().into_iter().take(3).collect();
+    let future = DEMO
+        .lines()
+        .nth(1)
+        .unwrap()
+        .replace("2025-11-20", "2027-06-01");
+    messages[1].observations = said(future.as_bytes());
+    // Act
+    let outcome = process(&s.ctx, messages, at_end()).await;
+    // Assert
+    assert_eq!(outcome.failed, ["m1"]);
+    assert_eq!((outcome.summary.rejected, outcome.summary.events), (1, 2));
+}
+
+#[tokio::test]
 async fn anomalies_stored_while_the_bus_refused_are_announced_once_on_redelivery() {
     // Arrange: the bus is down for the first delivery (a crash after the write, before the
     // announcement, leaves the same state).

@@ -252,3 +252,25 @@ fn a_rejection_without_a_mode_counts_as_manual() {
     value["request"]["decision"]["mode"] = json!("automatic");
     assert!(!parse(&value).unwrap().is_manual_rejection());
 }
+
+#[test]
+fn an_array_where_an_object_belongs_is_refused_naming_it_on_both_parsers() {
+    // Arrange: serde alone would read a struct from an array.
+    let mut flow = valid();
+    flow["request"]["access_flow"] = json!(["flow-1", "name"]);
+    let top = json!(["evt-1", null]);
+
+    // Act
+    let from_bytes = parse_observation(&serde_json::to_vec(&flow).unwrap()).unwrap_err();
+    let from_value = parse_observation_value(&flow).unwrap_err();
+    let whole = parse_observation_value(&top).unwrap_err();
+
+    // Assert
+    let expected = "request.access_flow: invalid type: sequence, expected a JSON object";
+    assert_eq!(from_bytes.to_string(), expected);
+    assert_eq!(from_value.to_string(), expected);
+    assert_eq!(
+        whole.to_string(),
+        "event: invalid type: sequence, expected a JSON object"
+    );
+}

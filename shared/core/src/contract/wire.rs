@@ -10,8 +10,54 @@ use crate::domain::{
 };
 use chrono::{DateTime, Utc};
 use compact_str::CompactString;
-use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A `T` read from a JSON object only: serde would read a struct from an array too, which
+/// the contract does not allow (an array where an object belongs is refused, named).
+pub(super) struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
+    }
+}
+
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Object::deserialize(d).map(|Object(t)| t)
+}
+
+fn optional_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<Object<T>>::deserialize(d).map(|o| o.map(|Object(t)| t))
+}
+
+fn objects<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<Vec<Object<T>>>::deserialize(d)
+        .map(|o| o.map(|list| list.into_iter().map(|Object(t)| t).collect()))
+}
 
 #[derive(Deserialize)]
 pub(super) struct WireEvent<'a> {
@@ -20,7 +66,7 @@ pub(super) struct WireEvent<'a> {
     tenant_id: Option<CompactString>,
     #[serde(borrow)]
     occurred_at: Cow<'a, str>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "object")]
     request: WireRequest<'a>,
 }
 
@@ -31,17 +77,17 @@ struct WireRequest<'a> {
     status: Cow<'a, str>,
     #[serde(default, borrow)]
     created_at: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     requester: Option<WireParty>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     integration: Option<WireIntegration>,
     #[serde(default)]
     resource_type: Option<CompactString>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     resources: Option<Vec<WireResource>>,
     #[serde(default)]
     permissions: Option<Vec<CompactString>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     access_flow: Option<WireAccessFlow>,
     #[serde(default)]
     justification: Option<String>,
@@ -49,7 +95,7 @@ struct WireRequest<'a> {
     duration_seconds: Option<u64>,
     #[serde(default)]
     client: Option<CompactString>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "optional_object")]
     decision: Option<WireDecision<'a>>,
 }
 
@@ -91,7 +137,7 @@ struct WireAccessFlow {
 struct WireDecision<'a> {
     #[serde(default, borrow)]
     mode: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     by: Option<WireParty>,
     #[serde(default)]
     reason: Option<String>,

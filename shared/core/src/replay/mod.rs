@@ -109,6 +109,8 @@ pub struct Replayer<'d> {
     summary: ReplaySummary,
     suppressed: HashSet<Suppressed>,
     incremental: bool,
+    /// The current time, against which events dated in the future are refused.
+    wall_clock: DateTime<Utc>,
 }
 
 impl<'d> Replayer<'d> {
@@ -122,6 +124,15 @@ impl<'d> Replayer<'d> {
             summary: ReplaySummary::default(),
             suppressed: HashSet::new(),
             incremental: true,
+            wall_clock: Utc::now(),
+        }
+    }
+
+    /// This replayer with `now` as the current time (tests, backtests as of a date).
+    pub fn at(self, now: DateTime<Utc>) -> Self {
+        Self {
+            wall_clock: now,
+            ..self
         }
     }
 

@@ -42,13 +42,17 @@ impl Replayer<'_> {
         Ok(())
     }
 
-    /// Feed one observation of line `number`: a state change is completed from the request
-    /// the store knows, or reported (its create has not been seen).
+    /// Feed one observation of line `number`: one dated in the future is refused
+    /// ([`crate::engine::clock`]); a state change is completed from the request the store
+    /// knows, or reported (its create has not been seen).
     pub(super) fn push_observation(
         &mut self,
         number: u64,
         observation: Observation,
     ) -> Result<(), LineError> {
+        if let Err(error) = self.detector.check_times(&observation, self.wall_clock) {
+            return Err(self.reject(number, error.into()));
+        }
         match complete(&self.store, observation) {
             Ok(event) => {
                 self.push_event(event);
