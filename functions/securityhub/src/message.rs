@@ -58,13 +58,14 @@ pub fn read(event: SqsEvent) -> Batch {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use anomalies_core::anomaly::TriageStatus;
     use anomalies_core::sample::sample_anomaly;
     use aws_lambda_events::event::sqs::SqsMessage;
 
-    fn record(id: &str, body: String) -> SqsMessage {
+    /// One SQS message with this id and body.
+    pub(crate) fn record(id: &str, body: String) -> SqsMessage {
         SqsMessage {
             message_id: Some(id.into()),
             body: Some(body),
@@ -72,7 +73,8 @@ mod tests {
         }
     }
 
-    fn event(detail_type: &str, anomaly: &Anomaly) -> String {
+    /// An anomaly event as the bus rule delivers it.
+    pub(crate) fn event(detail_type: &str, anomaly: &Anomaly) -> String {
         serde_json::json!({"detail-type": detail_type, "detail": anomaly}).to_string()
     }
 

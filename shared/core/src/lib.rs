@@ -24,6 +24,8 @@ pub mod store;
 pub mod summary;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
+#[cfg(test)]
+pub(crate) mod test_json;
 pub mod text;
 pub mod timestamp;
 pub mod triage;

@@ -1,11 +1,10 @@
 //! The handler over a fake Security Hub: what is imported, what is redelivered.
 
 use super::*;
-use anomalies_core::anomaly::Anomaly;
+use crate::message::tests::{event, record};
 use anomalies_core::anomaly::TriageStatus;
 use anomalies_core::sample::sample_anomaly;
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::SqsMessage;
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use std::sync::Mutex;
 
@@ -43,18 +42,6 @@ fn context(hub: Arc<FakeHub>) -> Context {
         .unwrap(),
         page_url: Some("https://api.example.com/ui/".into()),
     }
-}
-
-fn record(id: &str, body: String) -> SqsMessage {
-    SqsMessage {
-        message_id: Some(id.into()),
-        body: Some(body),
-        ..Default::default()
-    }
-}
-
-fn event(detail_type: &str, anomaly: &Anomaly) -> String {
-    serde_json::json!({"detail-type": detail_type, "detail": anomaly}).to_string()
 }
 
 fn failed(response: &SqsBatchResponse) -> Vec<&str> {

@@ -36,35 +36,12 @@ fn valid() -> Value {
     })
 }
 
+/// Arbitrary JSON with the contract's nested keys and values it looks for.
 fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>().prop_map(|n| json!(n)),
-        ".{0,12}".prop_map(Value::String),
-        Just(json!("2026-03-02T10:00:00Z")),
-        Just(json!("approved")),
-        Just(json!("")),
-    ];
-    leaf.prop_recursive(3, 24, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(
-                prop_oneof![
-                    Just("id".to_owned()),
-                    Just("mode".to_owned()),
-                    Just("by".to_owned()),
-                    Just("name".to_owned()),
-                    Just("tags".to_owned()),
-                    ".{0,6}".prop_map(|s| s),
-                ],
-                inner,
-                0..6,
-            )
-            .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    crate::test_json::any_json(
+        &["id", "mode", "by", "name", "tags"],
+        &["2026-03-02T10:00:00Z", "approved", ""],
+    )
 }
 
 fn replace(event: &mut Value, path: &str, value: Value) {

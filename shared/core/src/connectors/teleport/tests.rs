@@ -225,37 +225,21 @@ fn each_missing_or_malformed_field_is_named() {
 }
 
 fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| json!(n)),
-        ".{0,12}".prop_map(Value::String),
-        Just(json!("2026-03-02T10:00:00Z")),
-        Just(json!("APPROVED")),
-    ];
-    leaf.prop_recursive(3, 24, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(
-                prop_oneof![
-                    Just("id".to_owned()),
-                    Just("uid".to_owned()),
-                    Just("time".to_owned()),
-                    Just("user".to_owned()),
-                    Just("state".to_owned()),
-                    Just("roles".to_owned()),
-                    Just("resource_ids".to_owned()),
-                    Just("kind".to_owned()),
-                    Just("name".to_owned()),
-                    Just("reviewer".to_owned()),
-                    ".{0,6}".prop_map(|s| s),
-                ],
-                inner,
-                0..6,
-            )
-            .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    crate::test_json::any_json(
+        &[
+            "id",
+            "uid",
+            "time",
+            "user",
+            "state",
+            "roles",
+            "resource_ids",
+            "kind",
+            "name",
+            "reviewer",
+        ],
+        &["2026-03-02T10:00:00Z", "APPROVED"],
+    )
 }
 
 proptest! {
