@@ -149,6 +149,9 @@ pub struct AutomationConfig {
     pub cadence_max_cv: f64,
     pub renewal_min_requests: usize,
     pub renewal_max_delay_seconds: i64,
+    /// The evidence lists the first and the latest this many request ids (its `count` counts
+    /// them all), so an anomaly of a bot that never stops stays a bounded record.
+    pub listed_requests: usize,
     pub allowlist: AllowlistConfig,
 }
 
@@ -166,6 +169,7 @@ impl Default for AutomationConfig {
             cadence_max_cv: 0.10,
             renewal_min_requests: 3,
             renewal_max_delay_seconds: 60,
+            listed_requests: 25,
             allowlist: AllowlistConfig::default(),
         }
     }
@@ -233,6 +237,10 @@ impl Config {
             (
                 a.renewal_min_requests < 1,
                 "access_automation.renewal_min_requests must be at least 1",
+            ),
+            (
+                a.listed_requests < 1,
+                "access_automation.listed_requests must be at least 1",
             ),
             (
                 !(a.cadence_max_cv >= 0.0 && a.cadence_max_cv.is_finite()),

@@ -88,8 +88,12 @@ impl Detector {
     ) -> Option<Change> {
         let request = group.latest_request.as_ref()?;
         let (first, last) = (in_window.first()?, in_window.last()?);
+        let listed = self.config.access_automation.listed_requests;
         let evidence = Evidence::AccessAutomation {
-            request_ids: in_window.iter().map(|e| e.request_id.clone()).collect(),
+            request_ids: first_and_latest(
+                in_window.iter().map(|e| e.request_id.clone()).collect(),
+                listed,
+            ),
             count: in_window.len(),
             first_seen: first.created_at,
             last_seen: last.created_at,
@@ -139,6 +143,7 @@ impl Detector {
     ) -> Option<Change> {
         let Evidence::AccessAutomation {
             request_ids,
+            count,
             first_seen,
             last_seen,
             occurrences,
@@ -147,17 +152,29 @@ impl Detector {
         else {
             return None;
         };
+        // While every request is listed, a request is new when it is not listed (late
+        // arrivals included); once the list is cut, when it is later than the last one seen
+        // (or as late and not listed).
+        let complete = *count == request_ids.len();
         let fresh: Vec<&GroupEntry> = in_window
             .iter()
-            .filter(|e| !request_ids.contains(&e.request_id))
+            .filter(|e| {
+                let listed = request_ids.contains(&e.request_id);
+                if complete {
+                    !listed
+                } else {
+                    e.created_at > *last_seen || (e.created_at == *last_seen && !listed)
+                }
+            })
             .collect();
         let newest = fresh.iter().max_by_key(|e| (e.created_at, &e.request_id))?;
         let mut ids = request_ids.clone();
         ids.extend(fresh.iter().map(|e| e.request_id.clone()));
         let request = group.latest_request.as_ref()?;
+        let listed = self.config.access_automation.listed_requests;
         let evidence = Evidence::AccessAutomation {
-            count: ids.len(),
-            request_ids: ids,
+            count: count + fresh.len(),
+            request_ids: first_and_latest(ids, listed),
             first_seen: (*first_seen).min(
                 fresh
                     .iter()
@@ -184,6 +201,17 @@ impl Detector {
             anomaly,
         })
     }
+}
+
+/// The first `listed` and the latest `listed` of `ids` (all of them when that is no fewer).
+fn first_and_latest(
+    mut ids: Vec<crate::domain::RequestId>,
+    listed: usize,
+) -> Vec<crate::domain::RequestId> {
+    if ids.len() > 2 * listed {
+        ids.drain(listed..ids.len() - listed);
+    }
+    ids
 }
 
 fn last_seen(anomaly: &Anomaly) -> Option<DateTime<Utc>> {
