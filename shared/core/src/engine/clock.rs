@@ -18,10 +18,6 @@ fn text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn hours(skew: Duration) -> i64 {
-    skew.num_hours()
-}
-
 /// Refuse an observation whose times cannot be right, `now` being the current time.
 pub fn check_times(
     observation: &Observation,
@@ -39,7 +35,7 @@ pub fn check_times(
             format!(
                 "{} is more than {} h after the current time ({})",
                 text(at),
-                hours(skew),
+                skew.num_hours(),
                 text(now)
             ),
         )
@@ -57,7 +53,7 @@ pub fn check_times(
                 format!(
                     "{} is more than {} h after the event's occurred_at ({})",
                     text(created_at),
-                    hours(skew),
+                    skew.num_hours(),
                     text(occurred_at)
                 ),
             ));

@@ -155,12 +155,12 @@ impl Detector {
         // While every request is listed, a request is new when it is not listed (late
         // arrivals included); once the list is cut, when it is later than the last one seen
         // (or as late and not listed).
-        let complete = *count == request_ids.len();
+        let all_listed = *count == request_ids.len();
         let fresh: Vec<&GroupEntry> = in_window
             .iter()
             .filter(|e| {
                 let listed = request_ids.contains(&e.request_id);
-                if complete {
+                if all_listed {
                     !listed
                 } else {
                     e.created_at > *last_seen || (e.created_at == *last_seen && !listed)
