@@ -286,7 +286,8 @@ mod fuzz;
 mod tests {
     use super::*;
 
-    fn now() -> DateTime<Utc> {
+    /// The fixed current time of the parameter tests (and the fuzzing beside them).
+    pub(super) fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-20T10:30:00Z")
             .unwrap()
             .with_timezone(&Utc)

@@ -1,6 +1,7 @@
 //! The query parameters of the anomaly routes over arbitrary input: parsing never panics and
 //! every refusal names a parameter the request actually has.
 
+use super::tests::now;
 use super::*;
 use proptest::prelude::*;
 
@@ -33,12 +34,6 @@ fn query(pairs: &[(String, String)]) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
-}
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-20T10:30:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 fn names_one_of(result: Result<(), ApiError>, pairs: &[(String, String)]) -> Result<(), String> {
