@@ -55,20 +55,22 @@ pub async fn process(ctx: &Context, messages: Vec<Incoming>, now: DateTime<Utc>)
     out.summary.messages = messages.len();
     let mut events: Vec<(String, Observation)> = Vec::new();
     for message in messages {
-        match message.observations {
-            Ok(list) if list.is_empty() => out.summary.ignored += 1,
-            Ok(list) => match list
-                .iter()
-                .find_map(|o| ctx.detector.check_times(o, now).err())
-            {
-                // An event dated in the future is rejected like a malformed one.
-                Some(reason) => {
-                    tracing::warn!(message_id = %message.id, %reason, "rejected message");
-                    out.summary.rejected += 1;
-                    out.failed.push(message.id);
+        // An event dated in the future is rejected like a malformed one.
+        let checked = message
+            .observations
+            .map_err(|e| e.to_string())
+            .and_then(|list| {
+                match list
+                    .iter()
+                    .find_map(|o| ctx.detector.check_times(o, now).err())
+                {
+                    Some(reason) => Err(reason.to_string()),
+                    None => Ok(list),
                 }
-                None => events.extend(list.into_iter().map(|o| (message.id.clone(), o))),
-            },
+            });
+        match checked {
+            Ok(list) if list.is_empty() => out.summary.ignored += 1,
+            Ok(list) => events.extend(list.into_iter().map(|o| (message.id.clone(), o))),
             Err(reason) => {
                 tracing::warn!(message_id = %message.id, %reason, "rejected message");
                 out.summary.rejected += 1;

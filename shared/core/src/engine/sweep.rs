@@ -159,11 +159,11 @@ impl Detector {
         let fresh: Vec<&GroupEntry> = in_window
             .iter()
             .filter(|e| {
-                let listed = request_ids.contains(&e.request_id);
+                let known = request_ids.contains(&e.request_id);
                 if all_listed {
-                    !listed
+                    !known
                 } else {
-                    e.created_at > *last_seen || (e.created_at == *last_seen && !listed)
+                    e.created_at > *last_seen || (e.created_at == *last_seen && !known)
                 }
             })
             .collect();
