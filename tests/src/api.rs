@@ -140,7 +140,8 @@ impl Harness {
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = crate::unique("query");
         crate::create_table(&client, &table).await;
-        Self::dynamo_on(&table, bus, publish).await
+        let key = crate::secrets_key(&config).await;
+        Self::dynamo_on(&table, &key, bus, publish).await
     }
 
     /// On DynamoDB in moto, with the scope rule on (`SCOPE_CLAIM=scope`).
@@ -150,13 +151,21 @@ impl Harness {
         let table = crate::unique("query");
         crate::create_table(&client, &table).await;
         let bus = Arc::new(MemoryBus::default());
-        Self::dynamo_env(&table, bus.clone(), bus, &[("SCOPE_CLAIM", "scope")]).await
+        let key = crate::secrets_key(&config).await;
+        let scoped = [("SCOPE_CLAIM", "scope"), ("SECRETS_KEY_ARN", key.as_str())];
+        Self::dynamo_env(&table, bus.clone(), bus, &scoped).await
     }
 
-    /// The query function's production router on an existing table, with the table adapter
-    /// counted here and the bus swapped for `publish`.
-    pub async fn dynamo_on(table: &str, bus: Arc<MemoryBus>, publish: Arc<dyn Bus>) -> Self {
-        Self::dynamo_env(table, bus, publish, &[]).await
+    /// The query function's production router on an existing table, webhook secrets sealed
+    /// with the KMS key `secrets_key`, with the table adapter counted here and the bus swapped
+    /// for `publish`.
+    pub async fn dynamo_on(
+        table: &str,
+        secrets_key: &str,
+        bus: Arc<MemoryBus>,
+        publish: Arc<dyn Bus>,
+    ) -> Self {
+        Self::dynamo_env(table, bus, publish, &[("SECRETS_KEY_ARN", secrets_key)]).await
     }
 
     async fn dynamo_env(
@@ -218,6 +227,29 @@ impl Harness {
 
     pub fn is_dynamo(&self) -> bool {
         matches!(self.store, Store::Dynamo { .. })
+    }
+
+    /// Every item of partition `pk` as DynamoDB holds it (DynamoDB only).
+    pub async fn raw_items(
+        &self,
+        pk: &str,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let Store::Dynamo { client, table, .. } = &self.store else {
+            panic!("raw items are DynamoDB's")
+        };
+        client
+            .query()
+            .table_name(table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(pk.to_owned()),
+            )
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
     }
 
     /// DynamoDB requests made so far (0 in memory).

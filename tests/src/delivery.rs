@@ -83,7 +83,8 @@ impl DeliveryStack {
         subscribe(config, &topic_arn, &webhook_arn, None).await;
         let (dlq, _) = queue(config, "webhooks-dlq").await;
         let bus = Arc::new(MemoryBus::default());
-        let api = Harness::dynamo_on(&pipeline.table, bus.clone(), bus).await;
+        let api =
+            Harness::dynamo_on(&pipeline.table, &pipeline.secrets_key, bus.clone(), bus).await;
         Self {
             pipeline,
             fanout_queue,
@@ -105,6 +106,7 @@ impl DeliveryStack {
             ("ANOMALIES_BUS_NAME", bus),
             ("WEBHOOK_QUEUE_URL", self.webhook_queue.as_str()),
             ("WEBHOOK_DLQ_URL", self.dlq.as_str()),
+            ("SECRETS_KEY_ARN", self.pipeline.secrets_key.as_str()),
             ("WEBHOOK_ALLOW_PRIVATE_TARGETS", allow_private),
             ("WEBHOOK_CONCURRENCY", "16"),
         ];

@@ -127,6 +127,20 @@ pub async fn sdk_config() -> SdkConfig {
         .await
 }
 
+/// A new symmetric KMS key on moto (what the stack's key is), by ARN: the key webhook
+/// secrets are sealed with.
+pub async fn secrets_key(config: &SdkConfig) -> String {
+    aws_sdk_kms::Client::new(config)
+        .create_key()
+        .description("webhook secrets (tests)")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .and_then(|key| key.arn)
+        .unwrap()
+}
+
 fn attribute(name: &str) -> AttributeDefinition {
     AttributeDefinition::builder()
         .attribute_name(name)

@@ -120,6 +120,8 @@ pub struct Pipeline {
     pub table: String,
     pub bus: String,
     pub capture: String,
+    /// The KMS key webhook secrets are sealed with.
+    pub secrets_key: String,
 }
 
 impl Pipeline {
@@ -129,11 +131,13 @@ impl Pipeline {
         create_table(&aws_sdk_dynamodb::Client::new(&config), &table).await;
         let bus = unique("anomalies-bus");
         let capture = bus_with_capture(&config, &bus, SOURCE).await;
+        let secrets_key = crate::secrets_key(&config).await;
         Self {
             config,
             table,
             bus,
             capture,
+            secrets_key,
         }
     }
 

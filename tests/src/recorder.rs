@@ -66,6 +66,7 @@ fn action_of(request: &HttpRequest) -> Option<String> {
             s if s.starts_with("DynamoDB") => "dynamodb",
             "AWSEvents" => "events",
             "AmazonSQS" => "sqs",
+            "TrentService" => "kms",
             other => other,
         };
         return Some(format!("{prefix}:{operation}"));

@@ -44,7 +44,7 @@ async fn the_sweep_marks_dormant_users_the_api_lists_them_and_a_return_is_flagge
             .await;
     }
     let bus = Arc::new(MemoryBus::default());
-    let api = Harness::dynamo_on(&p.table, bus.clone(), bus).await;
+    let api = Harness::dynamo_on(&p.table, &p.secrets_key, bus.clone(), bus).await;
     // Act: a run allowed one requester, then one that finishes.
     let first = run(&p.sweeper(p.dynamo(), 1), at, "a", chrono::Utc::now())
         .await

@@ -96,7 +96,7 @@ const SQS_POLLING: [&str; 4] = [
 ];
 
 /// SDK fluent calls and the IAM action each needs.
-const SDK_CALLS: [(&str, &str); 13] = [
+const SDK_CALLS: [(&str, &str); 15] = [
     ("batch_get_item", "dynamodb:BatchGetItem"),
     ("transact_write_items", "dynamodb:TransactWriteItems"),
     ("update_item", "dynamodb:UpdateItem"),
@@ -110,6 +110,8 @@ const SDK_CALLS: [(&str, &str); 13] = [
     ("send_message", "sqs:SendMessage"),
     ("batch_write_item", "dynamodb:BatchWriteItem"),
     ("batch_import_findings", "securityhub:BatchImportFindings"),
+    ("generate_data_key", "kms:GenerateDataKey"),
+    ("decrypt", "kms:Decrypt"),
 ];
 
 fn rust_files(path: &Path) -> Vec<PathBuf> {
@@ -292,12 +294,18 @@ fn every_role_grants_exactly_the_calls_its_function_makes() {
                 f.logical
             );
         }
-        // The template grants exactly the declared list (plus SQS polling for queue triggers).
+        // The template grants exactly the declared list, plus SQS polling for queue triggers,
+        // sending to the function's asynchronous DLQ, and the stack key's use for both.
+        let function = resource(&template, f.logical);
         let mut expected: BTreeSet<String> = f.actions.iter().map(|a| (*a).to_owned()).collect();
         if f.sqs {
             expected.extend(SQS_POLLING.iter().map(|a| (*a).to_owned()));
         }
-        let (granted, resources) = role_grants(&template, resource(&template, f.logical));
+        if function["Properties"]["DeadLetterQueue"]["Type"] == "SQS" {
+            expected.insert("sqs:SendMessage".to_owned());
+        }
+        expected.extend(key_use(&expected));
+        let (granted, resources) = role_grants(&template, function);
         assert_eq!(granted, expected, "{}", f.logical);
         for r in resources {
             assert_ne!(
@@ -308,6 +316,69 @@ fn every_role_grants_exactly_the_calls_its_function_makes() {
             );
         }
     }
+}
+
+/// What a role needs of the stack's KMS key for the encrypted resources its grants reach: the
+/// table's use, decrypting the queue it polls, and encrypting what it sends to a queue or
+/// publishes to a topic.
+fn key_use(grants: &BTreeSet<String>) -> BTreeSet<String> {
+    let has = |prefix: &str| grants.iter().any(|g| g.starts_with(prefix));
+    let mut key = BTreeSet::new();
+    if has("dynamodb:") {
+        key.extend(KEY_TABLE_USE);
+    }
+    if has("sqs:ReceiveMessage") {
+        key.insert("kms:Decrypt");
+    }
+    if has("sqs:SendMessage") || has("sns:Publish") {
+        key.extend(["kms:Decrypt", "kms:GenerateDataKey"]);
+    }
+    key.into_iter().map(str::to_owned).collect()
+}
+
+/// What DynamoDB needs of a caller on a table encrypted with a customer-managed key.
+const KEY_TABLE_USE: [&str; 4] = [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+];
+
+/// The stack's key: the one it made, or the one `KmsKeyArn` names.
+fn stack_key() -> Value {
+    json!({"Fn::If": ["CreateKey", {"Fn::GetAtt": ["EncryptionKey", "Arn"]}, {"Ref": "KmsKeyArn"}]})
+}
+
+#[test]
+fn everything_stored_or_queued_is_encrypted_with_the_stacks_key() {
+    // Arrange: each kind of resource and where its key goes.
+    let template = template();
+    let key_property = |kind: &str| match kind {
+        "AWS::DynamoDB::Table" => Some("/Properties/SSESpecification/KMSMasterKeyId"),
+        "AWS::SQS::Queue" | "AWS::SNS::Topic" => Some("/Properties/KmsMasterKeyId"),
+        "AWS::Logs::LogGroup" | "AWS::SecretsManager::Secret" => Some("/Properties/KmsKeyId"),
+        _ => None,
+    };
+    // Act
+    let mut checked = BTreeMap::new();
+    for (name, r) in template["Resources"].as_object().unwrap() {
+        if let Some(pointer) = key_property(r["Type"].as_str().unwrap()) {
+            checked.insert(name.clone(), r.pointer(pointer).cloned());
+        }
+    }
+    // Assert: the table, 9 queues, 2 topics, 7 log groups and the secret; the functions
+    // environment too.
+    assert_eq!(checked.len(), 20, "{checked:?}");
+    for (name, key) in &checked {
+        assert_eq!(key.as_ref(), Some(&stack_key()), "{name}");
+    }
+    assert_eq!(template["Globals"]["Function"]["KmsKeyArn"], stack_key());
+    let key = resource(&template, "EncryptionKey");
+    assert_eq!(key["Properties"]["EnableKeyRotation"], true);
+    assert_eq!(
+        key["DeletionPolicy"], "Retain",
+        "a retained table needs its key"
+    );
 }
 
 #[test]
@@ -643,6 +714,10 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
             anomalies_webhooks::WEBHOOK_ALLOW_PRIVATE_TARGETS,
             "true".into(),
         ),
+        (
+            anomalies_webhooks::SECRETS_KEY_ARN,
+            physical["EncryptionKey"].clone(),
+        ),
     ]);
     let query_config = query_function::config::QueryConfig::from_lookup(env(query_env)).unwrap();
     let query = query_function::Context::from_config(&query_config, &sdk).unwrap();
@@ -779,6 +854,10 @@ async fn the_stack_deployed_to_moto_carries_every_function_with_only_its_granted
             anomalies_webhooks::WEBHOOK_ALLOW_PRIVATE_TARGETS,
             "true".into(),
         ),
+        (
+            anomalies_webhooks::SECRETS_KEY_ARN,
+            physical["EncryptionKey"].clone(),
+        ),
     ]);
     let webhooks_config = webhooks_function::config::WebhooksConfig::from_lookup(env(webhooks_env));
     let webhooks =
@@ -816,7 +895,12 @@ fn security_hub_resources_are_made_only_when_enabled_and_import_into_the_default
         .collect();
     let (granted, _) = role_grants(&template, resource(&template, "SecurityHubFunction"));
     let role = &resource(&template, "SecurityHubRole")["Properties"]["Policies"][0];
-    let import = &role["PolicyDocument"]["Statement"][0];
+    let import = role["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"].to_string().contains("securityhub:"))
+        .unwrap();
 
     // Assert
     assert_eq!(parameter["Default"], "false");
@@ -1214,6 +1298,7 @@ async fn producers_team_glide_and_the_intake_route_reach_ingest_by_the_templates
         query_function::config::ACCESS_EVENTS_BUS_NAME => {
             Some(outputs["AccessEventsBusName"].clone())
         }
+        anomalies_webhooks::SECRETS_KEY_ARN => Some(physical["EncryptionKey"].clone()),
         _ => None,
     };
     let query_config = query_function::config::QueryConfig::from_lookup(query_env).unwrap();
@@ -1323,7 +1408,7 @@ fn every_parameter_and_output_is_described_and_every_dead_letter_queue_is_an_out
         Vec::<String>::new(),
         "outputs without a Description"
     );
-    assert_eq!(dead_letter_queues.len(), 4);
+    assert_eq!(dead_letter_queues.len(), 5);
     assert!(
         unexposed.is_empty(),
         "dead-letter queues without an output: {unexposed:?}"
@@ -1395,7 +1480,7 @@ fn every_alarm_has_an_action_and_a_runbook_entry() {
         .map(|(_, a)| a["Properties"]["AlarmActions"].to_string())
         .collect();
     // Assert
-    assert_eq!(alarms.len(), 18);
+    assert_eq!(alarms.len(), 19);
     assert!(
         without_entry.is_empty(),
         "alarms missing from docs/operations.md: {without_entry:?}"
@@ -1407,6 +1492,7 @@ fn every_alarm_has_an_action_and_a_runbook_entry() {
     );
     for output in [
         "IngestDLQUrl",
+        "SweepDLQUrl",
         "FanoutDLQUrl",
         "SecurityHubDLQUrl",
         "WebhooksDLQUrl",

@@ -63,6 +63,7 @@ async fn stack() -> (Pipeline, String, Harness) {
             Some("a cursor secret of at least 32 bytes".into())
         }
         query_function::config::ACCESS_EVENTS_BUS_NAME => Some(access_bus.clone()),
+        anomalies_webhooks::SECRETS_KEY_ARN => Some(p.secrets_key.clone()),
         _ => None,
     };
     let config = query_function::config::QueryConfig::from_lookup(env).unwrap();

@@ -118,6 +118,7 @@ async fn the_deployed_page_is_public_and_signs_in_with_the_configured_oidc_clien
         ("TABLE_NAME", "unused"),
         ("ANOMALIES_BUS_NAME", "unused"),
         ("CURSOR_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("SECRETS_KEY_ARN", "unused"),
         (
             "OIDC_ISSUER",
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",

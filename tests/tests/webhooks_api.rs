@@ -192,6 +192,78 @@ async fn a_test_delivery_reports_the_receivers_answer_and_is_listed(harness: Har
     );
 }
 
+#[tokio::test]
+async fn the_stored_item_holds_no_secret_token_or_header_value_and_still_signs_and_sends_them() {
+    // Arrange: a webhook with a header secret and a bearer token, on DynamoDB with KMS.
+    let harness = Harness::dynamo().await;
+    let receiver = Receiver::start().await;
+    let body = json!({
+        "name": "siem", "url": receiver.url,
+        "headers": {"X-Api-Key": "key-456"}, "auth": {"type": "bearer", "token": "tok-789"}
+    });
+    let created = create(&harness, body).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let first = created["secret"].as_str().unwrap().to_owned();
+
+    // Act: rotate the secret (the previous one stays valid), read the raw item, send a test.
+    let rotated = harness
+        .call(
+            "POST",
+            &format!("/v1/webhooks/{id}/rotate-secret"),
+            ACME,
+            None,
+        )
+        .await;
+    let second = rotated.body["secret"].as_str().unwrap().to_owned();
+    let acme = anomalies_core::domain::TenantId::try_from("acme").unwrap();
+    let items = harness
+        .raw_items(&anomalies_core::store::dynamo::keys::webhooks_pk(&acme))
+        .await;
+    let sent = harness
+        .call("POST", &format!("/v1/webhooks/{id}/test"), ACME, None)
+        .await;
+
+    // Assert: nothing secret in the item, in any attribute.
+    assert_eq!(items.len(), 1);
+    let raw = format!("{:?}", items[0]);
+    for secret in [
+        first.as_str(),
+        second.as_str(),
+        "key-456",
+        "tok-789",
+        "X-Api-Key",
+    ] {
+        assert!(
+            !raw.contains(secret),
+            "{secret} is stored in the clear: {raw}"
+        );
+    }
+    for field in ["secrets", "auth", "headers"] {
+        assert!(!raw.contains(&format!("\"{field}\"")), "{field} in {raw}");
+    }
+    assert!(items[0].contains_key("sealed"), "{raw}");
+    // The function opens them again: the request carries the header, the token and a
+    // signature under each valid secret.
+    assert_eq!(sent.body["delivered"], true, "{}", sent.body);
+    let got = &receiver.received()[0];
+    assert_eq!(got.header("x-api-key"), "key-456");
+    assert_eq!(got.header("authorization"), "Bearer tok-789");
+    let signatures = got.header("webhook-signature");
+    for secret in [&first, &second] {
+        let secret = anomalies_webhooks::secret::Secret::try_from(secret.clone()).unwrap();
+        let timestamp: i64 = got.header("webhook-timestamp").parse().unwrap();
+        anomalies_webhooks::secret::verify(
+            &secret,
+            &signatures,
+            &got.header("webhook-id"),
+            timestamp,
+            &got.body,
+            timestamp,
+        )
+        .unwrap();
+    }
+}
+
 integration_tests::on_both_stores!(
     a_webhook_is_created_listed_changed_and_deleted_without_showing_secrets,
     bad_webhook_bodies_are_400_naming_the_field,

@@ -6,7 +6,7 @@ use anomalies_api::auth::{ClaimNames, ScopeRule, DEFAULT_READ_SCOPE, DEFAULT_WRI
 use anomalies_api::links::LinkTemplates;
 use anomalies_api::ui::{Oidc, SignIn};
 use anomalies_core::env::{ANOMALIES_BUS_NAME, TABLE_NAME};
-use anomalies_webhooks::{WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_RETENTION_DAYS};
+use anomalies_webhooks::{SECRETS_KEY_ARN, WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_RETENTION_DAYS};
 
 /// The key cursors are signed with (a secret: never echoed).
 pub const CURSOR_SECRET: &str = "CURSOR_SECRET";
@@ -40,7 +40,12 @@ pub const ACCESS_EVENTS_BUS_NAME: &str = "ACCESS_EVENTS_BUS_NAME";
 
 /// Environment variables the query function reads (the infrastructure test checks the
 /// template against these).
-pub const REQUIRED: [&str; 3] = [TABLE_NAME, ANOMALIES_BUS_NAME, CURSOR_SECRET];
+pub const REQUIRED: [&str; 4] = [
+    TABLE_NAME,
+    ANOMALIES_BUS_NAME,
+    CURSOR_SECRET,
+    SECRETS_KEY_ARN,
+];
 pub const OPTIONAL: [&str; 18] = [
     ACCESS_EVENTS_BUS_NAME,
     SCOPE_CLAIM,
@@ -64,13 +69,15 @@ pub const OPTIONAL: [&str; 18] = [
 
 /// The IAM actions of the AWS calls this function makes (its own; the event source's polling
 /// actions come on top). The template's role grants exactly these (tests/tests/infra.rs).
-pub const IAM_ACTIONS: [&str; 6] = [
+pub const IAM_ACTIONS: [&str; 8] = [
     "dynamodb:DeleteItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:UpdateItem",
     "events:PutEvents",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
 ];
 
 /// Shortest cursor-signing secret accepted.
@@ -84,6 +91,8 @@ pub struct QueryConfig {
     pub table_name: String,
     pub bus_name: String,
     pub cursor_secret: Vec<u8>,
+    /// The KMS key that seals webhook secrets.
+    pub secrets_key_arn: String,
     pub claims: ClaimNames,
     pub links: LinkTemplates,
     pub lookback_days: i64,
@@ -104,6 +113,7 @@ impl std::fmt::Debug for QueryConfig {
             .field("table_name", &self.table_name)
             .field("bus_name", &self.bus_name)
             .field("cursor_secret", &"<redacted>")
+            .field("secrets_key_arn", &self.secrets_key_arn)
             .field("claims", &self.claims)
             .field("links", &self.links)
             .field("lookback_days", &self.lookback_days)
@@ -136,6 +146,7 @@ impl QueryConfig {
             table_name: env.required(TABLE_NAME)?,
             bus_name: env.required(ANOMALIES_BUS_NAME)?,
             cursor_secret: secret.into_bytes(),
+            secrets_key_arn: env.required(SECRETS_KEY_ARN)?,
             claims: ClaimNames {
                 tenant: env.optional(TENANT_CLAIM).unwrap_or(defaults.tenant),
                 actor: env.optional(ACTOR_CLAIM).unwrap_or(defaults.actor),
@@ -223,6 +234,7 @@ mod tests {
     }
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const KEY: &str = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
     #[test]
     fn required_variables_are_named_when_missing() {
@@ -248,6 +260,7 @@ mod tests {
             ("TABLE_NAME", "t"),
             ("ANOMALIES_BUS_NAME", "b"),
             ("CURSOR_SECRET", SECRET),
+            ("SECRETS_KEY_ARN", KEY),
         ];
         let config = QueryConfig::from_lookup(lookup(&base)).unwrap();
         assert_eq!(config.claims, ClaimNames::default());
@@ -269,6 +282,7 @@ mod tests {
             ("TABLE_NAME", "t"),
             ("ANOMALIES_BUS_NAME", "b"),
             ("CURSOR_SECRET", SECRET),
+            ("SECRETS_KEY_ARN", KEY),
             (
                 "OIDC_ISSUER",
                 "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",

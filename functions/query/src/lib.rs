@@ -17,6 +17,7 @@ use anomalies_api::routes::webhooks::WebhookApi;
 use anomalies_core::bus::eventbridge::EventBridgeBus;
 use anomalies_core::sources::dynamo::DynamoSources;
 use anomalies_core::store::dynamo::DynamoTable;
+use anomalies_webhooks::dynamo::kms::KmsKeys;
 use anomalies_webhooks::dynamo::DynamoWebhooks;
 use anomalies_webhooks::send::HttpSender;
 use anomalies_webhooks::target::TargetPolicy;
@@ -45,8 +46,15 @@ pub fn ports(
     };
     let webhooks = WebhookApi {
         store: Arc::new(
-            DynamoWebhooks::new(dynamodb.clone(), &config.table_name)
-                .with_retention(chrono::Duration::days(config.webhook_retention_days)),
+            DynamoWebhooks::new(
+                dynamodb.clone(),
+                &config.table_name,
+                Arc::new(KmsKeys::new(
+                    aws_sdk_kms::Client::new(sdk),
+                    &config.secrets_key_arn,
+                )),
+            )
+            .with_retention(chrono::Duration::days(config.webhook_retention_days)),
         ),
         sender: Arc::new(HttpSender::new(policy)?),
         policy,

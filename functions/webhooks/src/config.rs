@@ -3,7 +3,7 @@
 
 pub use anomalies_core::env::EnvError as ConfigError;
 use anomalies_core::env::{Env, ANOMALIES_BUS_NAME, TABLE_NAME};
-use anomalies_webhooks::{WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_RETENTION_DAYS};
+use anomalies_webhooks::{SECRETS_KEY_ARN, WEBHOOK_ALLOW_PRIVATE_TARGETS, WEBHOOK_RETENTION_DAYS};
 
 /// The function's own queue: retries are sent here with a delay.
 pub const WEBHOOK_QUEUE_URL: &str = "WEBHOOK_QUEUE_URL";
@@ -14,11 +14,12 @@ pub const WEBHOOK_CONCURRENCY: &str = "WEBHOOK_CONCURRENCY";
 
 /// Environment variables the webhooks function reads (the infrastructure test checks the
 /// template against these).
-pub const REQUIRED: [&str; 4] = [
+pub const REQUIRED: [&str; 5] = [
     TABLE_NAME,
     ANOMALIES_BUS_NAME,
     WEBHOOK_QUEUE_URL,
     WEBHOOK_DLQ_URL,
+    SECRETS_KEY_ARN,
 ];
 pub const OPTIONAL: [&str; 3] = [
     WEBHOOK_ALLOW_PRIVATE_TARGETS,
@@ -28,12 +29,13 @@ pub const OPTIONAL: [&str; 3] = [
 
 /// The IAM actions of the AWS calls this function makes (its own; the event source's polling
 /// actions come on top). The template's role grants exactly these (tests/tests/infra.rs).
-pub const IAM_ACTIONS: [&str; 6] = [
+pub const IAM_ACTIONS: [&str; 7] = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:UpdateItem",
     "events:PutEvents",
+    "kms:Decrypt",
     "sqs:SendMessage",
 ];
 
@@ -45,6 +47,8 @@ pub struct WebhooksConfig {
     pub queue_url: String,
     /// Where deliveries go after their last attempt.
     pub dlq_url: String,
+    /// The KMS key that sealed the webhooks' secrets.
+    pub secrets_key_arn: String,
     /// Admit http and private targets (development only).
     pub allow_private_targets: bool,
     /// How long attempts and ledger entries are kept.
@@ -65,6 +69,7 @@ impl WebhooksConfig {
             bus_name: env.required(ANOMALIES_BUS_NAME)?,
             queue_url: env.required(WEBHOOK_QUEUE_URL)?,
             dlq_url: env.required(WEBHOOK_DLQ_URL)?,
+            secrets_key_arn: env.required(SECRETS_KEY_ARN)?,
             allow_private_targets: env.flag(WEBHOOK_ALLOW_PRIVATE_TARGETS)?,
             retention_days: env.positive(WEBHOOK_RETENTION_DAYS, 30)?,
             concurrency: env.positive(WEBHOOK_CONCURRENCY, 64)?,
@@ -79,9 +84,8 @@ mod tests {
     #[test]
     fn defaults_apply_and_a_missing_queue_is_named() {
         let full = |n: &str| match n {
-            "TABLE_NAME" | "ANOMALIES_BUS_NAME" | "WEBHOOK_QUEUE_URL" | "WEBHOOK_DLQ_URL" => {
-                Some("x".to_owned())
-            }
+            "TABLE_NAME" | "ANOMALIES_BUS_NAME" | "WEBHOOK_QUEUE_URL" | "WEBHOOK_DLQ_URL"
+            | "SECRETS_KEY_ARN" => Some("x".to_owned()),
             _ => None,
         };
         let config = WebhooksConfig::from_lookup(full).unwrap();

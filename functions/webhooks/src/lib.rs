@@ -16,6 +16,7 @@ pub mod ports;
 pub use handler::{handle, Context};
 
 use anomalies_core::bus::eventbridge::EventBridgeBus;
+use anomalies_webhooks::dynamo::kms::KmsKeys;
 use anomalies_webhooks::dynamo::DynamoWebhooks;
 use anomalies_webhooks::retry::RetryPolicy;
 use anomalies_webhooks::send::HttpSender;
@@ -31,8 +32,15 @@ impl Context {
         sdk: &SdkConfig,
     ) -> Result<Self, reqwest::Error> {
         let store = Arc::new(
-            DynamoWebhooks::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name)
-                .with_retention(chrono::Duration::days(config.retention_days)),
+            DynamoWebhooks::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                &config.table_name,
+                Arc::new(KmsKeys::new(
+                    aws_sdk_kms::Client::new(sdk),
+                    &config.secrets_key_arn,
+                )),
+            )
+            .with_retention(chrono::Duration::days(config.retention_days)),
         );
         let policy = TargetPolicy {
             allow_private: config.allow_private_targets,

@@ -2,18 +2,21 @@
 //!
 //! | item | pk | sk | access pattern |
 //! |---|---|---|---|
-//! | webhook | `T#{tenant}#WEBHOOKS` | `{webhook id}` | list a tenant's webhooks (Query pk; also per batch in the webhooks function), get/replace/delete one (key) |
+//! | webhook | `T#{tenant}#WEBHOOKS` | `{webhook id}` | list a tenant's webhooks (Query pk; also per batch in the webhooks function), get/replace/delete one (key); secrets, token and header values sealed ([`records::WebhookRecord`]) |
 //! | attempt | `T#{tenant}#WH#{webhook id}` | `{attempted_at}#{delivery id}#{attempt}` | a webhook's latest attempts (Query pk, newest first, Limit); TTL `expires_at` |
 //! | ledger entry | `DLV#{delivery id}` | `S` | claim the next attempt (conditional UpdateItem), settle it (conditional on the attempt number); TTL `expires_at` |
 //!
 //! Webhooks are versioned: a replace is conditional on the version read. Key builders and
 //! attribute names are in `anomalies_core::store::dynamo::keys`; the records in
-//! [`records`]; the ledger's conditional updates in [`ledger`].
+//! [`records`]; the ledger's conditional updates in [`ledger`]; the key service that seals
+//! webhook secrets on KMS in [`kms`].
 
+pub mod kms;
 mod ledger;
 pub mod records;
 
 use crate::model::{Webhook, WebhookId};
+use crate::seal::KeyService;
 use crate::store::{
     Attempt, LedgerEntry, StoreError, Stored, WebhookStore, DEFAULT_RETENTION_DAYS,
 };
@@ -26,6 +29,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, Utc};
 use records::{AttemptRecord, LedgerRecord, WebhookRecord};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+use std::sync::Arc;
 
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -51,20 +55,22 @@ fn encode<T: serde::Serialize>(
     to_item(record).map_err(|e| StoreError::Encode(Box::new(e)))
 }
 
-/// The DynamoDB webhook store and ledger.
+/// The DynamoDB webhook store and ledger; webhook secrets sealed with `keys`.
 #[derive(Clone)]
 pub struct DynamoWebhooks {
     client: Client,
     table: String,
     retention: Duration,
+    keys: Arc<dyn KeyService>,
 }
 
 impl DynamoWebhooks {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(client: Client, table: impl Into<String>, keys: Arc<dyn KeyService>) -> Self {
         Self {
             client,
             table: table.into(),
             retention: Duration::days(DEFAULT_RETENTION_DAYS),
+            keys,
         }
     }
 
@@ -133,12 +139,8 @@ impl DynamoWebhooks {
 #[async_trait]
 impl WebhookStore for DynamoWebhooks {
     async fn insert(&self, webhook: &Webhook) -> Result<(), StoreError> {
-        let record = WebhookRecord {
-            pk: keys::webhooks_pk(&webhook.tenant_id),
-            sk: webhook.id.to_string(),
-            version: 1,
-            webhook: webhook.clone(),
-        };
+        let pk = keys::webhooks_pk(&webhook.tenant_id);
+        let record = WebhookRecord::seal(pk, webhook, 1, self.keys.as_ref()).await?;
         self.put(&record, "attribute_not_exists(pk)", None).await
     }
 
@@ -160,10 +162,7 @@ impl WebhookStore for DynamoWebhooks {
                 .map_err(|e| classify("Query", e))?;
             for item in output.items.unwrap_or_default() {
                 let record: WebhookRecord = decode(&keys::webhooks_pk(tenant), item)?;
-                stored.push(Stored {
-                    webhook: record.webhook,
-                    version: record.version,
-                });
+                stored.push(record.open(tenant, self.keys.as_ref()).await?);
             }
             start = output.last_evaluated_key;
             if start.is_none() {
@@ -175,19 +174,15 @@ impl WebhookStore for DynamoWebhooks {
     async fn get(&self, tenant: &TenantId, id: &WebhookId) -> Result<Option<Stored>, StoreError> {
         let record: Option<WebhookRecord> =
             self.item(keys::webhooks_pk(tenant), id.as_str()).await?;
-        Ok(record.map(|r| Stored {
-            webhook: r.webhook,
-            version: r.version,
-        }))
+        match record {
+            Some(record) => Ok(Some(record.open(tenant, self.keys.as_ref()).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn replace(&self, webhook: &Webhook, version: u64) -> Result<(), StoreError> {
-        let record = WebhookRecord {
-            pk: keys::webhooks_pk(&webhook.tenant_id),
-            sk: webhook.id.to_string(),
-            version: version + 1,
-            webhook: webhook.clone(),
-        };
+        let pk = keys::webhooks_pk(&webhook.tenant_id);
+        let record = WebhookRecord::seal(pk, webhook, version + 1, self.keys.as_ref()).await?;
         self.put(&record, "#v = :v", Some(version)).await
     }
 
