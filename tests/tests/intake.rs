@@ -166,6 +166,33 @@ async fn teleport_events_posted_with_a_source_token_are_detected_as_replay_detec
 }
 
 #[tokio::test]
+async fn a_tenants_51st_source_credential_is_a_409_and_the_50_still_work() {
+    // Arrange: the 50 credentials a tenant may have, on DynamoDB.
+    let (_p, _queue, api) = stack().await;
+    let acme = Some(("acme", "alice@acme.example"));
+    let body = |i: usize| format!(r#"{{"source":"teleport","name":"cluster {i}"}}"#);
+    for i in 0..50 {
+        let made = api
+            .call("POST", "/v1/source-credentials", acme, Some(&body(i)))
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+    }
+    // Act
+    let refused = api
+        .call("POST", "/v1/source-credentials", acme, Some(&body(50)))
+        .await;
+    let listed = api.get("/v1/source-credentials", acme).await;
+    // Assert
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "limit_reached");
+    assert!(
+        !refused.body.to_string().contains("aas1."),
+        "no token is issued"
+    );
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 50);
+}
+
+#[tokio::test]
 async fn the_intake_route_refuses_what_is_not_a_valid_token_for_its_source() {
     // Arrange
     let (p, _, api) = stack().await;

@@ -34,6 +34,7 @@ async fn every_documented_operation_answers_as_documented() {
     let credential_id = made.body["id"].as_str().unwrap().to_owned();
     let bearer = format!("Bearer {}", made.body["token"].as_str().unwrap());
     let teleport = r#"{"event":"user.login","uid":"u1","time":"2026-03-01T09:00:00Z"}"#;
+    let approved = include_str!("../../events/samples/approved.json");
     // Act / Assert: each documented operation, with concrete paths (deletes last).
     let paths = document()["paths"].as_object().unwrap();
     let mut called = 0;
@@ -61,7 +62,7 @@ async fn every_documented_operation_answers_as_documented() {
                     path,
                     Some(r#"{"status":"acknowledged","filter":"type=inactive_user"}"#),
                 ),
-                ("post", "/v1/events") => (path, Some(r#"{"not":"an event"}"#)),
+                ("post", "/v1/events") => (path, Some(approved)),
                 ("post", "/v1/source-credentials") => (path, Some(credential)),
                 ("post", "/v1/sources/{source}/events") => (path, Some(teleport)),
                 _ => (path, None),
@@ -101,7 +102,12 @@ async fn pushed_events_of_another_tenant_are_rejected_alone() {
         theirs.replace('\n', "")
     );
     let reply = h.call("POST", "/v1/events", ACME, Some(&body)).await;
-    assert_eq!(reply.body["accepted"], 1);
+    assert_eq!(
+        reply.status, 400,
+        "anything rejected is a 400: {}",
+        reply.body
+    );
+    assert_eq!(reply.body["accepted"], 1, "the others are taken");
     let rejected = reply.body["rejected"].as_array().unwrap();
     assert_eq!(rejected.len(), 2);
     assert!(rejected[0].as_str().unwrap().contains("tenant_id"));

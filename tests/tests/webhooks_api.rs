@@ -264,7 +264,46 @@ async fn the_stored_item_holds_no_secret_token_or_header_value_and_still_signs_a
     }
 }
 
+async fn a_tenants_26th_webhook_is_a_409_naming_the_limit_and_the_others_stay(harness: Harness) {
+    // Arrange: the 25 a tenant may have.
+    for i in 0..25 {
+        create(
+            &harness,
+            json!({"name": format!("hook {i}"), "url": "https://hooks.example/in"}),
+        )
+        .await;
+    }
+    // Act
+    let refused = harness
+        .call(
+            "POST",
+            "/v1/webhooks",
+            ACME,
+            Some(&json!({"name": "one more", "url": "https://hooks.example/in"}).to_string()),
+        )
+        .await;
+    let listed = harness.get("/v1/webhooks", ACME).await;
+    let other_tenant = harness
+        .call(
+            "POST",
+            "/v1/webhooks",
+            GLOBEX,
+            Some(&json!({"name": "theirs", "url": "https://hooks.example/in"}).to_string()),
+        )
+        .await;
+    // Assert
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "limit_reached");
+    assert!(refused.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("at most 25"));
+    assert_eq!(listed.body["webhooks"].as_array().unwrap().len(), 25);
+    assert_eq!(other_tenant.status, 201, "the limit is per tenant");
+}
+
 integration_tests::on_both_stores!(
+    a_tenants_26th_webhook_is_a_409_naming_the_limit_and_the_others_stay,
     a_webhook_is_created_listed_changed_and_deleted_without_showing_secrets,
     bad_webhook_bodies_are_400_naming_the_field,
     tenants_never_see_each_others_webhooks,

@@ -49,6 +49,10 @@ pub enum ApiError {
     /// The token is valid but lacks the scope this call needs.
     #[error("{0}")]
     Forbidden(String),
+    /// The tenant already has as many of these as it may (a state, not a bad request: it
+    /// succeeds once one is deleted).
+    #[error("{0}")]
+    LimitReached(String),
 }
 
 impl ApiError {
@@ -74,7 +78,7 @@ impl ApiError {
             Self::WrongSource { .. } | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::QueueUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Conflict | Self::Stale(_) => StatusCode::CONFLICT,
+            Self::Conflict | Self::Stale(_) | Self::LimitReached(_) => StatusCode::CONFLICT,
             Self::PublishFailed(_) => StatusCode::BAD_GATEWAY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -93,6 +97,7 @@ impl ApiError {
             Self::QueueUnavailable(_) => "unavailable",
             Self::TooLarge { .. } => "payload_too_large",
             Self::Conflict | Self::Stale(_) => "conflict",
+            Self::LimitReached(_) => "limit_reached",
             Self::PublishFailed(_) => "publish_failed",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",

@@ -67,6 +67,12 @@ pub fn read(
     report: &mut IntakeReport,
 ) -> Vec<(usize, Observation)> {
     let documents = documents(body);
+    if documents.is_empty() {
+        report
+            .rejected
+            .push("the body is empty: send one payload, a JSON array of them or JSON lines".into());
+        return Vec::new();
+    }
     if documents.len() > MAX_DOCUMENTS {
         report.rejected.push(format!(
             "the body holds {} documents, over the limit of {MAX_DOCUMENTS}",

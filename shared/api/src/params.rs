@@ -186,32 +186,40 @@ fn window(
             ))
         }
     };
-    let (from, to) = (raw.one("from")?, raw.one("to")?);
-    if let Some(last) = raw.one("last")? {
-        if from.is_some() || to.is_some() {
-            return Err(ApiError::parameter(
-                "last",
-                "cannot be combined with from/to",
-            ));
-        }
-        let start = relative_start(last, now)?;
-        return Ok((if round { floor_hour(start) } else { start }, now));
-    }
-    if round {
-        return Err(ApiError::parameter("round_to_hour", "applies only to last"));
-    }
-    let to = to
+    // Every bound given narrows the window: it ends at `to` (now by default) and starts at
+    // the later of `from` and `last` before `to`; with neither, `lookback` before `to`. A
+    // window that starts after it ends holds nothing.
+    let to = raw
+        .one("to")?
         .map(|t| absolute(t, tz, End::To))
         .transpose()?
         .unwrap_or(now);
-    let from = match from {
-        Some(f) => absolute(f, tz, End::From)?,
-        None => to - lookback,
+    let from = raw
+        .one("from")?
+        .map(|f| absolute(f, tz, End::From))
+        .transpose()?;
+    let relative = raw
+        .one("last")?
+        .map(|last| relative_start(last, to))
+        .transpose()?;
+    let start = match (from, relative) {
+        (Some(from), Some(relative)) => from.max(relative),
+        (Some(start), None) | (None, Some(start)) => start,
+        (None, None) => to - lookback,
     };
-    if from > to {
-        return Err(ApiError::parameter("from", "is after to"));
+    let start = if round { floor_hour(start) } else { start };
+    Ok((within_rfc3339(start), within_rfc3339(to)))
+}
+
+/// `t`, kept within the years RFC 3339 can write (0000 to 9999): the window is answered in
+/// that form, and nothing is stored outside it.
+fn within_rfc3339(t: DateTime<Utc>) -> DateTime<Utc> {
+    let first = DateTime::<Utc>::from_timestamp(-62_167_219_200, 0); // 0000-01-01T00:00:00Z
+    let last = DateTime::<Utc>::from_timestamp(253_402_300_799, 999_999_999); // 9999-12-31T23:59:59.999999999Z
+    match (first, last) {
+        (Some(first), Some(last)) => t.clamp(first, last),
+        _ => t,
     }
-    Ok((from, to))
 }
 
 fn filter(raw: &Raw, now: DateTime<Utc>, lookback: Duration) -> Result<AnomalyFilter, ApiError> {
@@ -325,6 +333,63 @@ mod tests {
     }
 
     #[test]
+    fn every_time_bound_given_narrows_the_window() {
+        // Arrange / Act
+        let before_to = parse("last=2d&to=2026-11-10T00:00:00Z").unwrap();
+        let later_from = parse("last=7d&from=2026-11-19T00:00:00Z").unwrap();
+        let later_last = parse("last=1d&from=2026-11-01T00:00:00Z").unwrap();
+        let all = parse("last=1d&from=2026-11-01&to=2026-11-05").unwrap();
+        let rounded = parse("from=2026-11-01T10:45:00Z&round_to_hour=true").unwrap();
+        // Assert
+        let window = |q: &ListQuery| (q.filter.from.to_rfc3339(), q.filter.to.to_rfc3339());
+        assert_eq!(
+            window(&before_to),
+            (
+                "2026-11-08T00:00:00+00:00".into(),
+                "2026-11-10T00:00:00+00:00".into()
+            )
+        );
+        assert_eq!(
+            later_from.filter.from.to_rfc3339(),
+            "2026-11-19T00:00:00+00:00"
+        );
+        assert_eq!(later_from.filter.to, now());
+        assert_eq!(later_last.filter.from, now() - Duration::days(1));
+        assert_eq!(
+            window(&all),
+            (
+                "2026-11-04T23:59:59.999999999+00:00".into(),
+                "2026-11-05T23:59:59.999999999+00:00".into()
+            )
+        );
+        assert_eq!(
+            rounded.filter.from.to_rfc3339(),
+            "2026-11-01T10:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn a_window_is_kept_within_the_years_rfc_3339_can_write() {
+        // Arrange / Act: a start 400 days before year 0, an end past 9999 in UTC.
+        let q = parse("to=0000-01-01").unwrap();
+        let late = parse("from=9999-12-31T23:00:00-05:00").unwrap();
+        // Assert
+        assert_eq!(q.filter.from.to_rfc3339(), "0000-01-01T00:00:00+00:00");
+        assert_eq!(
+            late.filter.from.to_rfc3339(),
+            "9999-12-31T23:59:59.999999999+00:00"
+        );
+    }
+
+    #[test]
+    fn a_window_that_starts_after_it_ends_is_empty_not_an_error() {
+        // Arrange / Act
+        let q = parse("from=2026-11-20&to=2026-11-01").unwrap();
+        // Assert
+        assert!(q.filter.from > q.filter.to);
+    }
+
+    #[test]
     fn a_relative_window_can_start_on_the_hour() {
         let q = parse("last=2h&round_to_hour=true").unwrap();
         assert_eq!(q.filter.from.to_rfc3339(), "2026-11-20T08:00:00+00:00");
@@ -355,11 +420,8 @@ mod tests {
             ("limit=0", "limit"),
             ("limit=501", "limit"),
             ("limit=ten", "limit"),
-            ("last=7d&from=2026-11-01", "last"),
             ("last=7x", "last"),
             ("round_to_hour=yes", "round_to_hour"),
-            ("round_to_hour=true", "round_to_hour"),
-            ("from=2026-11-20&to=2026-11-01", "from"),
             ("from=tomorrow", "from"),
             ("tz=Nowhere/City", "tz"),
             ("user=", "user"),

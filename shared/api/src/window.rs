@@ -6,8 +6,11 @@ use crate::error::ApiError;
 use chrono::{DateTime, Duration, LocalResult, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// Parse `last`: a positive count and a unit (m, h, d, w, mo); the window starts that long
-/// before `now` (calendar months for `mo`).
+/// Largest count `last` takes (six digits: 999,999 months stays within the calendar).
+const MAX_COUNT: u32 = 999_999;
+
+/// Parse `last`: a count of 1 to [`MAX_COUNT`] and a unit (m, h, d, w, mo); the window
+/// starts that long before `now` (calendar months for `mo`).
 pub fn relative_start(value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
     let bad = || {
         ApiError::parameter(
@@ -18,8 +21,11 @@ pub fn relative_start(value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, 
     let digits = value.chars().take_while(char::is_ascii_digit).count();
     let (count, unit) = value.split_at(digits);
     let count: u32 = count.parse().map_err(|_| bad())?;
-    if count == 0 {
-        return Err(ApiError::parameter("last", "must be greater than zero"));
+    if !(1..=MAX_COUNT).contains(&count) {
+        return Err(ApiError::parameter(
+            "last",
+            format!("the count must be 1 to {MAX_COUNT}"),
+        ));
     }
     let n = i64::from(count);
     let start = match unit {
@@ -123,6 +129,23 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_documents_time_zones_are_exactly_the_ones_tz_accepts() {
+        // Arrange
+        let doc: serde_json::Value = serde_json::from_str(crate::routes::OPENAPI).unwrap();
+        let listed: Vec<&str> = doc["components"]["parameters"]["tz"]["schema"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|name| name.as_str())
+            .collect();
+        // Act
+        let known: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        // Assert
+        assert_eq!(listed, known);
+        assert!(listed.iter().all(|name| zone(name).is_ok()));
     }
 
     #[test]

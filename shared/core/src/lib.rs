@@ -15,6 +15,7 @@ pub mod env;
 pub mod errors;
 pub mod generator;
 pub mod lines;
+pub mod optional;
 pub mod query;
 pub mod replay;
 pub mod rules;

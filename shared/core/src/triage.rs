@@ -26,8 +26,6 @@ pub struct TriageChange {
 pub enum TriageError {
     #[error("suppress_until is only allowed with status \"dismissed\"")]
     SuppressWithoutDismiss,
-    #[error("suppress_until must be in the future")]
-    SuppressInPast,
     #[error("{field} is longer than {MAX_NOTE_CHARS} characters")]
     TooLong { field: &'static str },
     /// The caller changed what they read, but someone changed the anomaly since.
@@ -54,14 +52,14 @@ fn check_text(field: &'static str, text: Option<&str>) -> Result<(), TriageError
 }
 
 impl TriageChange {
-    /// Check the change on its own (before any record is read).
-    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), TriageError> {
+    /// Check the change on its own (before any record is read). A `suppress_until` that
+    /// is not in the future is accepted and suppresses nothing (its time is already over).
+    pub fn validate(&self) -> Result<(), TriageError> {
         check_text("note", self.note.as_deref())?;
         match self.suppress_until {
             Some(_) if self.status != TriageStatus::Dismissed => {
                 Err(TriageError::SuppressWithoutDismiss)
             }
-            Some(until) if until <= now => Err(TriageError::SuppressInPast),
             _ => Ok(()),
         }
     }
@@ -73,7 +71,7 @@ impl TriageChange {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<(), TriageError> {
-        self.validate(now)?;
+        self.validate()?;
         let from = anomaly.status;
         anomaly.status = self.status;
         anomaly.suppressed_until = self.suppress_until;
@@ -188,7 +186,7 @@ mod tests {
     }
 
     #[test]
-    fn suppression_needs_dismissed_and_a_future_time() {
+    fn suppression_needs_dismissed_and_a_past_time_suppresses_nothing() {
         let mut a = anomaly();
         let mut change = TriageChange {
             status: TriageStatus::Resolved,
@@ -199,16 +197,15 @@ mod tests {
             change.apply(&mut a, "x", at(60)),
             Err(TriageError::SuppressWithoutDismiss)
         );
-        change.status = TriageStatus::Dismissed;
-        change.suppress_until = Some(at(30));
-        assert_eq!(
-            change.apply(&mut a, "x", at(60)),
-            Err(TriageError::SuppressInPast)
-        );
         assert!(a.history.is_empty(), "a refused change leaves no trace");
+        change.status = TriageStatus::Dismissed;
         change.suppress_until = Some(at(120));
         change.apply(&mut a, "x", at(60)).unwrap();
         assert_eq!(a.suppressed_until, Some(at(120)));
+        change.suppress_until = Some(at(30));
+        change.apply(&mut a, "x", at(60)).unwrap();
+        // Kept as given; the detector suppresses only while it is ahead of the clock.
+        assert_eq!(a.suppressed_until, Some(at(30)));
     }
 
     #[test]

@@ -48,20 +48,26 @@ pub const ANOMALY_FIELDS: [&str; 19] = [
 /// The names a template may use at the top level.
 const ROOTS: [&str; 3] = ["event_type", "event_time", "data"];
 
-/// How a delivery's body is written.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How a delivery's body is written. (Every variant is a struct variant: serde lets unit
+/// variants of an internally tagged enum carry unknown fields, which the API refuses.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Format {
-    #[default]
-    Json,
-    Ocsf,
-    Slack,
-    Teams,
+    Json {},
+    Ocsf {},
+    Slack {},
+    Teams {},
     Template {
         template: String,
         #[serde(default = "json_content_type")]
         content_type: String,
     },
+}
+
+impl Default for Format {
+    fn default() -> Self {
+        Self::Json {}
+    }
 }
 
 fn json_content_type() -> String {
@@ -138,16 +144,16 @@ impl Format {
     /// The content type and body for one event.
     pub fn render(&self, envelope: &Envelope) -> Result<(String, Vec<u8>), RenderError> {
         let (content_type, body) = match self {
-            Self::Json => (JSON.to_owned(), serde_json::to_vec(envelope)?),
-            Self::Ocsf => (
+            Self::Json {} => (JSON.to_owned(), serde_json::to_vec(envelope)?),
+            Self::Ocsf {} => (
                 JSON.to_owned(),
                 serde_json::to_vec(&ocsf::finding(envelope))?,
             ),
-            Self::Slack => (
+            Self::Slack {} => (
                 JSON.to_owned(),
                 serde_json::to_vec(&slack::message(envelope))?,
             ),
-            Self::Teams => (
+            Self::Teams {} => (
                 JSON.to_owned(),
                 serde_json::to_vec(&teams::message(envelope))?,
             ),
@@ -241,7 +247,7 @@ pub(crate) mod tests {
     #[test]
     fn the_json_envelope_carries_the_event_and_the_anomaly() {
         // Act
-        let (content_type, body) = Format::Json.render(&envelope()).unwrap();
+        let (content_type, body) = Format::Json {}.render(&envelope()).unwrap();
 
         // Assert
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap();

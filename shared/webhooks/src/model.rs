@@ -112,15 +112,19 @@ pub enum Method {
     Put,
 }
 
-/// How deliveries authenticate to the receiver, besides the signature.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How deliveries authenticate to the receiver, besides the signature. (`None {}` is a
+/// struct variant so that unknown fields beside its tag are refused, as for [`Format`].)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Auth {
-    #[default]
-    None,
-    Bearer {
-        token: String,
-    },
+    None {},
+    Bearer { token: String },
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Self::None {}
+    }
 }
 
 /// A webhook as stored, secrets included.
@@ -147,14 +151,23 @@ pub struct Webhook {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookInput {
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     pub url: Option<String>,
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     pub method: Option<Method>,
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     pub headers: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     pub auth: Option<Auth>,
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     pub filters: Option<Filters>,
+    #[serde(default, deserialize_with = "anomalies_core::optional::present_whole")]
     pub timeout_seconds: Option<u32>,
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     pub format: Option<Format>,
 }
 
@@ -181,11 +194,11 @@ impl Webhook {
             url,
             method: Method::Post,
             headers: BTreeMap::new(),
-            auth: Auth::None,
+            auth: Auth::None {},
             secrets: SigningSecrets::new(Secret::generate()),
             filters: Filters::default(),
             timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
-            format: Format::Json,
+            format: Format::Json {},
             created_at: now,
             updated_at: now,
         };
@@ -277,7 +290,7 @@ impl Webhook {
                 .map(|k| (k.clone(), REDACTED.to_owned()))
                 .collect(),
             auth: match self.auth {
-                Auth::None => AuthView::None,
+                Auth::None {} => AuthView::None,
                 Auth::Bearer { .. } => AuthView::Bearer,
             },
             filters: self.filters.clone(),

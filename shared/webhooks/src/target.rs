@@ -78,6 +78,12 @@ impl TargetPolicy {
             None => return Err(TargetError::NoHost),
             Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
             Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            Some(Host::Domain(domain)) if !dns_name(domain) => {
+                return Err(TargetError::Malformed(format!(
+                    "{domain:?} is not a DNS name (labels of letters, digits and inner hyphens; \
+                     the last beginning with a letter)"
+                )))
+            }
             Some(Host::Domain(_)) => None,
         };
         if let Some(address) = ip {
@@ -97,12 +103,17 @@ impl TargetPolicy {
         }
     }
 
-    /// The URL check plus resolving its host and checking every address (registration).
+    /// The URL check plus resolving its host and checking every address (registration). A
+    /// host that does not resolve (yet) is accepted: its DNS may be set up after the webhook,
+    /// and every delivery resolves it and checks the addresses again.
     pub async fn check(&self, raw: &str) -> Result<Url, TargetError> {
         let url = self.check_url(raw)?;
         if let Some(Host::Domain(domain)) = url.host() {
             let port = url.port_or_known_default().unwrap_or(443);
-            self.resolve(domain, port).await?;
+            match self.resolve(domain, port).await {
+                Ok(_) | Err(TargetError::Unresolvable { .. }) => {}
+                Err(refused) => return Err(refused),
+            }
         }
         Ok(url)
     }
@@ -127,6 +138,22 @@ impl TargetPolicy {
         }
         Ok(addrs)
     }
+}
+
+/// Whether `domain` (as the URL parser left it: lower-case, IDNA as `xn--`) can be looked up:
+/// labels of 1 to 63 letters, digits and inner hyphens, the last (the top-level domain)
+/// beginning with a letter.
+fn dns_name(domain: &str) -> bool {
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let top = domain.rsplit('.').next().unwrap_or_default();
+    domain.len() <= 253
+        && domain.split('.').all(label)
+        && top.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
 }
 
 /// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
@@ -206,7 +233,7 @@ pub fn display_url(raw: &str, format: &Format) -> String {
     let Ok(mut url) = Url::parse(raw) else {
         return crate::model::REDACTED.to_owned();
     };
-    if matches!(format, Format::Slack) && url.path() != "/" {
+    if matches!(format, Format::Slack {}) && url.path() != "/" {
         url.set_path(&format!("/{}", crate::model::REDACTED));
     }
     let masked: Vec<(String, String)> = url
@@ -309,20 +336,55 @@ mod tests {
     }
 
     #[test]
+    fn a_host_that_is_not_a_dns_name_is_refused_naming_it() {
+        // Arrange / Act / Assert
+        for url in [
+            "https://hooks.example*/in",
+            "https://-bad.example/in",
+            "https://hooks.example./in",
+            "https://hooks.123/in",
+        ] {
+            let err = STRICT.check_url(url).unwrap_err();
+            assert!(matches!(err, TargetError::Malformed(_)), "{url}: {err}");
+        }
+        for url in [
+            "https://hooks.example.com/in",
+            "https://xn--bcher-kva.example/in",
+        ] {
+            assert!(STRICT.check_url(url).is_ok(), "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_yet_is_accepted_at_registration_but_not_connected_to() {
+        // Arrange: `.invalid` never resolves (RFC 6761).
+        let url = "https://hooks.not-yet.invalid/in";
+        // Act
+        let registered = STRICT.check(url).await;
+        let delivered = STRICT.resolve("hooks.not-yet.invalid", 443).await;
+        // Assert
+        assert!(registered.is_ok(), "{registered:?}");
+        assert!(
+            matches!(delivered, Err(TargetError::Unresolvable { .. })),
+            "{delivered:?}"
+        );
+    }
+
+    #[test]
     fn urls_are_shown_with_query_values_and_slack_paths_masked() {
         assert_eq!(
-            display_url("https://a.example/hook?token=abc&x=1", &Format::Json),
+            display_url("https://a.example/hook?token=abc&x=1", &Format::Json {}),
             "https://a.example/hook?token=********&x=********"
         );
         assert_eq!(
             display_url(
                 "https://hooks.slack.com/services/T0/B0/secret",
-                &Format::Slack
+                &Format::Slack {}
             ),
             "https://hooks.slack.com/********"
         );
         assert_eq!(
-            display_url("https://a.example/hook", &Format::Json),
+            display_url("https://a.example/hook", &Format::Json {}),
             "https://a.example/hook"
         );
     }

@@ -30,15 +30,15 @@ const PAGE: usize = params::MAX_LIMIT;
 #[serde(deny_unknown_fields)]
 struct BulkBody {
     status: Option<TriageStatus>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     note: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     suppress_until: Option<DateTime<Utc>>,
     /// The anomalies to change, by id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     ids: Option<Vec<String>>,
     /// Every anomaly matching these list parameters (`type=…&severity=…&last=7d`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     filter: Option<String>,
 }
 
@@ -89,8 +89,17 @@ async fn matching(
     }
 }
 
+/// Longest id a body may name, in characters (what the document allows; the id is echoed
+/// back when it is not found).
+const MAX_ID_CHARS: usize = 128;
+
 /// The ids named in the body (duplicates once; an impossible id is reported, not fatal).
 fn named(raw: Vec<String>) -> Result<Vec<Result<AnomalyId, String>>, ApiError> {
+    if let Some(i) = raw.iter().position(|id| id.chars().count() > MAX_ID_CHARS) {
+        return Err(ApiError::InvalidBody(format!(
+            "ids[{i}] is longer than {MAX_ID_CHARS} characters"
+        )));
+    }
     if raw.is_empty() {
         return Err(ApiError::InvalidBody(
             "ids must name at least one anomaly".into(),
@@ -118,7 +127,7 @@ pub async fn triage_many(
 ) -> Result<Json<Value>, ApiError> {
     let body: BulkBody = json(&body, false)?;
     let now = Utc::now();
-    let change = requested_change(body.status, body.note, body.suppress_until, now)?;
+    let change = requested_change(body.status, body.note, body.suppress_until)?;
     let targets = match (body.ids, body.filter) {
         (Some(ids), None) => named(ids)?,
         (None, Some(filter)) => matching(&state, &principal, &filter, now)

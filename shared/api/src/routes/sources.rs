@@ -74,10 +74,9 @@ pub async fn create(
         ));
     }
     if api.store.list(&principal.tenant).await?.len() >= MAX_PER_TENANT {
-        return Err(ApiError::parameter(
-            "source",
-            format!("a tenant has at most {MAX_PER_TENANT} source credentials; delete one first"),
-        ));
+        return Err(ApiError::LimitReached(format!(
+            "a tenant has at most {MAX_PER_TENANT} source credentials; delete one first"
+        )));
     }
     let (credential, token) = SourceCredential::issue(&principal.tenant, source, name, Utc::now());
     api.store.insert(&credential).await?;
@@ -185,11 +184,5 @@ pub async fn intake(
         .ingest(&credential.tenant_id, route, &body)
         .await
         .map_err(ApiError::QueueUnavailable)?;
-    let status = if report.rejected.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let body = serde_json::to_value(&report).map_err(ApiError::internal)?;
-    Ok((status, Json(body)))
+    super::events::answer(&report)
 }

@@ -25,12 +25,12 @@ use std::sync::Mutex;
 #[serde(deny_unknown_fields)]
 struct TriageBody {
     status: Option<TriageStatus>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     note: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     suppress_until: Option<DateTime<Utc>>,
     /// The `updated_at` the caller read: the change applies only to that version (else 409).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     expected_updated_at: Option<DateTime<Utc>>,
 }
 
@@ -38,7 +38,7 @@ struct TriageBody {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RevokeBody {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anomalies_core::optional::present")]
     reason: Option<String>,
 }
 
@@ -47,7 +47,6 @@ pub(super) fn requested_change(
     status: Option<TriageStatus>,
     note: Option<String>,
     suppress_until: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
 ) -> Result<TriageChange, ApiError> {
     let status = status.ok_or_else(|| ApiError::InvalidBody("missing field `status`".into()))?;
     let change = TriageChange {
@@ -56,7 +55,7 @@ pub(super) fn requested_change(
         suppress_until,
     };
     change
-        .validate(now)
+        .validate()
         .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
     Ok(change)
 }
@@ -98,7 +97,7 @@ pub async fn update(
     let id = anomaly_id(&id)?;
     let body: TriageBody = json(&body, false)?;
     let now = Utc::now();
-    let change = requested_change(body.status, body.note, body.suppress_until, now)?;
+    let change = requested_change(body.status, body.note, body.suppress_until)?;
     let actor = principal.actor.clone();
     let read = body.expected_updated_at;
     let edit = move |a: &mut Anomaly| {

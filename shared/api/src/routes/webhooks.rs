@@ -77,10 +77,9 @@ pub async fn create(
     let webhook = Webhook::create(principal.tenant.clone(), input, Utc::now()).map_err(invalid)?;
     check_target(api, &webhook.url).await?;
     if api.store.list(&principal.tenant).await?.len() >= MAX_WEBHOOKS {
-        return Err(ApiError::parameter(
-            "webhooks",
-            format!("a tenant has at most {MAX_WEBHOOKS} webhooks"),
-        ));
+        return Err(ApiError::LimitReached(format!(
+            "a tenant has at most {MAX_WEBHOOKS} webhooks; delete one first"
+        )));
     }
     api.store.insert(&webhook).await?;
     let mut shown = view(&webhook)?;

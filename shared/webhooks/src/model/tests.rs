@@ -23,7 +23,7 @@ fn a_webhook_is_created_with_defaults_and_a_secret() {
     assert!(webhook.enabled);
     assert_eq!(webhook.method, Method::Post);
     assert_eq!(webhook.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
-    assert_eq!(webhook.format, Format::Json);
+    assert_eq!(webhook.format, Format::Json {});
     assert!(webhook.secrets.current().as_str().starts_with("whsec_"));
     assert!(WebhookId::try_from(webhook.id.to_string()).is_ok());
 }

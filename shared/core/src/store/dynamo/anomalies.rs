@@ -165,6 +165,11 @@ impl DynamoTable {
 #[async_trait]
 impl IndexReader for DynamoTable {
     async fn read(&self, request: ReadRequest<'_>) -> Result<Vec<Arc<Anomaly>>, ReadError> {
+        // DynamoDB refuses a BETWEEN whose lower bound is above its upper one; such a range
+        // (a window that starts after it ends) holds nothing.
+        if request.lower > request.upper {
+            return Ok(Vec::new());
+        }
         let index = request.index.name();
         self.read_index(request)
             .await

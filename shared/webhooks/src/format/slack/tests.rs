@@ -25,7 +25,7 @@ fn texts(message: &Value) -> Vec<(String, usize)> {
 #[test]
 fn a_slack_message_has_text_and_escaped_blocks() {
     // Act
-    let (_, body) = Format::Slack.render(&envelope()).unwrap();
+    let (_, body) = Format::Slack {}.render(&envelope()).unwrap();
 
     // Assert
     let value: Value = serde_json::from_slice(&body).unwrap();
