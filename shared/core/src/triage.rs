@@ -12,6 +12,11 @@ pub const MAX_NOTE_CHARS: usize = 2_000;
 /// Longest history kept per anomaly; older entries are dropped first (the record must stay
 /// well under DynamoDB's 400 KB item limit).
 pub const MAX_HISTORY: usize = 200;
+/// Most bytes the history takes as JSON (200 entries of 2,000-character notes would take up
+/// to 1.6 MB): with the rest of the record it stays well under DynamoDB's 400 KB item limit
+/// and, announced, under EventBridge's 256 KB entry limit. Older entries go first; the
+/// newest is always kept (one entry is at most ~8 KB: a note of 2,000 four-byte characters).
+pub const MAX_HISTORY_BYTES: usize = 64 * 1024;
 
 /// A status change asked for by a responder.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +101,19 @@ fn push_history(anomaly: &mut Anomaly, entry: HistoryEntry) {
     anomaly.history.push(entry);
     let excess = anomaly.history.len().saturating_sub(MAX_HISTORY);
     anomaly.history.drain(..excess);
+    let sizes: Vec<usize> = anomaly.history.iter().map(json_bytes).collect();
+    let mut total: usize = sizes.iter().sum();
+    let mut oldest = 0;
+    while total > MAX_HISTORY_BYTES && oldest + 1 < sizes.len() {
+        total -= sizes[oldest];
+        oldest += 1;
+    }
+    anomaly.history.drain(..oldest);
+}
+
+/// An entry's size as stored and announced (JSON).
+fn json_bytes(entry: &HistoryEntry) -> usize {
+    serde_json::to_vec(entry).map_or(0, |json| json.len())
 }
 
 /// The `Revoke Access Requested` event: what the access platform needs to end the access.
@@ -230,6 +248,35 @@ mod tests {
         }
         assert_eq!(a.history.len(), MAX_HISTORY);
         assert_eq!(a.history.last().unwrap().at, at(MAX_HISTORY as i64 + 4));
+    }
+
+    #[test]
+    fn history_of_the_longest_notes_keeps_the_newest_within_its_bytes() {
+        // Arrange: 200 changes, each with a note of 2,000 four-byte characters (8 KB).
+        let mut a = anomaly();
+        let mut change = TriageChange {
+            status: TriageStatus::Acknowledged,
+            note: None,
+            suppress_until: None,
+        };
+        // Act
+        for i in 0..MAX_HISTORY as i64 {
+            change.note = Some(format!("{i:04}{}", "\u{1d11e}".repeat(MAX_NOTE_CHARS - 4)));
+            change
+                .apply(&mut a, "responder@acme.example", at(i))
+                .unwrap();
+        }
+        // Assert: within the bytes, the newest kept, the record far under 400 KB.
+        let bytes: usize = a.history.iter().map(json_bytes).sum();
+        assert!(bytes <= MAX_HISTORY_BYTES, "{bytes}");
+        assert!(
+            a.history.len() >= 7 && a.history.len() < 10,
+            "{}",
+            a.history.len()
+        );
+        assert_eq!(a.history.last().unwrap().at, at(MAX_HISTORY as i64 - 1));
+        let record = serde_json::to_vec(&a).unwrap().len();
+        assert!(record < 100 * 1024, "{record}");
     }
 
     #[test]
