@@ -8,15 +8,18 @@
 //! The published JSON Schema is `events/schema/access-request-event.v1.schema.json`; a test
 //! checks that the schema and this parser accept and reject the same sample events.
 
+pub mod limits;
 mod wire;
 
 use crate::domain::{AccessEvent, Observation};
 use serde::Deserialize;
 use wire::{Object, WireEvent};
 
-/// The largest event accepted, in bytes. Real events are a few KiB; anything larger is
-/// almost certainly a mistake or an attack, and is rejected before it is parsed.
-pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+/// The largest event accepted, in bytes of JSON: as sent (checked before it is parsed), and
+/// as parsed or translated by a connector (see [`limits`]). Real events are a few KiB; the
+/// bound keeps an anomaly built from one, with its evidence and history, under EventBridge's
+/// 256 KB.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 
 /// Why an event was rejected. The message names the field (as a JSON path) and the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,7 +52,7 @@ pub fn parse_observation(bytes: &[u8]) -> Result<Observation, ContractError> {
     };
     // sonic-rs (SIMD) on the fast path; serde_json explains failures below.
     match sonic_rs::from_str::<Object<WireEvent>>(text) {
-        Ok(Object(wire)) => Observation::try_from(wire),
+        Ok(Object(wire)) => bounded(wire),
         // The fast path failed: parse again, slowly, to name the field that is wrong.
         Err(_) => Err(explain_serde_error(bytes)),
     }
@@ -58,12 +61,19 @@ pub fn parse_observation(bytes: &[u8]) -> Result<Observation, ContractError> {
 /// Parse an event already decoded as a JSON value (an EventBridge `detail`, say).
 pub fn parse_observation_value(value: &serde_json::Value) -> Result<Observation, ContractError> {
     match Object::<WireEvent>::deserialize(value) {
-        Ok(Object(wire)) => Observation::try_from(wire),
+        Ok(Object(wire)) => bounded(wire),
         Err(_) => {
             let bytes = serde_json::to_vec(value).unwrap_or_default();
             Err(explain_serde_error(&bytes))
         }
     }
+}
+
+/// The observation a wire event holds, if every field is within its bound.
+fn bounded(wire: WireEvent<'_>) -> Result<Observation, ContractError> {
+    let observation = Observation::try_from(wire)?;
+    limits::check(&observation)?;
+    Ok(observation)
 }
 
 /// Parse one event that must describe its request (not a v1.1 state change).

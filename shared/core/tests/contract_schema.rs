@@ -118,3 +118,59 @@ fn a_v1_1_state_change_is_valid_for_both_and_a_partial_request_for_neither() {
         assert_eq!(parsed.is_ok(), valid, "parser on {line}: {parsed:?}");
     }
 }
+
+#[test]
+fn the_schema_and_the_parser_draw_every_bound_at_the_same_place() {
+    use anomalies_core::contract::limits::*;
+    use anomalies_core::contract::parse_observation;
+    use serde_json::json;
+    // Arrange: the pending sample, one field at a time at its bound and one past it.
+    let validator = validator();
+    let sample: Value = serde_json::from_str(
+        &std::fs::read_to_string(events_dir().join("samples/pending.json")).unwrap(),
+    )
+    .unwrap();
+    let text = |n: usize| Value::from("é".repeat(n));
+    let list = |n: usize| -> Value { (0..n).map(|i| json!({"id": format!("r{i}")})).collect() };
+    let words = |n: usize| -> Value { (0..n).map(|i| json!(format!("p{i}"))).collect() };
+    let tags = |n: usize| Value::Object((0..n).map(|i| (format!("k{i}"), json!("v"))).collect());
+    let key = |n: usize| Value::Object([("k".repeat(n), json!("v"))].into_iter().collect());
+    type Maker = dyn Fn(usize) -> Value;
+    let cases: Vec<(&str, usize, &Maker)> = vec![
+        ("/event_id", MAX_EVENT_ID_CHARS, &text),
+        ("/tenant_id", MAX_TENANT_CHARS, &text),
+        ("/request/id", MAX_KEY_ID_CHARS, &text),
+        ("/request/requester/id", MAX_KEY_ID_CHARS, &text),
+        ("/request/requester/email", MAX_LABEL_CHARS, &text),
+        ("/request/integration/type", MAX_LABEL_CHARS, &text),
+        ("/request/resource_type", MAX_KEY_ID_CHARS, &text),
+        ("/request/resources/0/id", MAX_RESOURCE_ID_CHARS, &text),
+        ("/request/resources/0/tags/env", MAX_LABEL_CHARS, &text),
+        ("/request/access_flow/id", MAX_KEY_ID_CHARS, &text),
+        ("/request/justification", MAX_TEXT_CHARS, &text),
+        ("/request/client", MAX_LABEL_CHARS, &text),
+        ("/request/resources", MAX_RESOURCES, &list),
+        ("/request/permissions", MAX_PERMISSIONS, &words),
+        ("/request/resources/0/tags", MAX_TAGS, &tags),
+        ("/request/resources/0/tags", MAX_TAG_KEY_CHARS, &key),
+    ];
+    for (pointer, max, make) in cases {
+        for (n, valid) in [(max, true), (max + 1, false)] {
+            let mut event = sample.clone();
+            *event.pointer_mut(pointer).unwrap() = make(n);
+            // Act
+            let parsed = parse_observation(event.to_string().as_bytes());
+            // Assert
+            assert_eq!(
+                validator.is_valid(&event),
+                valid,
+                "schema on {pointer} at {n}"
+            );
+            assert_eq!(
+                parsed.is_ok(),
+                valid,
+                "parser on {pointer} at {n}: {parsed:?}"
+            );
+        }
+    }
+}

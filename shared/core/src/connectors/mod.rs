@@ -10,6 +10,7 @@ pub mod common_fate;
 mod fields;
 pub mod teleport;
 
+use crate::contract::ContractError;
 use crate::domain::{Observation, TenantId};
 use chrono::{DateTime, Utc};
 use std::fmt;
@@ -66,6 +67,9 @@ impl FromStr for Source {
             .ok_or_else(|| UnknownSource(text.to_owned()))
     }
 }
+
+/// The largest platform payload taken, in bytes: as much as EventBridge and SQS carry.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
 /// What a connector makes of one payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +136,16 @@ pub fn translate(
     payload: &[u8],
     tenant: &TenantId,
 ) -> Result<Translation, ConnectorError> {
-    match source {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(ConnectorError::new(
+            "$",
+            format!(
+                "the payload is {} bytes, over the limit of {MAX_PAYLOAD_BYTES}",
+                payload.len()
+            ),
+        ));
+    }
+    let translation = match source {
         Source::V1 => Err(ConnectorError::new(
             "$",
             "v1 events are parsed by the contract, not a connector",
@@ -141,6 +154,23 @@ pub fn translate(
         Source::AwsTeam => aws_team::translate(payload, tenant),
         Source::CommonFate => common_fate::translate(payload, tenant),
         Source::Apono => apono::translate(payload, tenant),
+    }?;
+    if let Translation::Events(observations) = &translation {
+        for observation in observations {
+            crate::contract::limits::check(observation).map_err(beyond_bounds)?;
+        }
+    }
+    Ok(translation)
+}
+
+/// A translated event over one of the contract's bounds, named by the contract's path (the
+/// platform's field it came from differs per connector).
+fn beyond_bounds(error: ContractError) -> ConnectorError {
+    match error {
+        ContractError::Field { path, message } => {
+            ConnectorError::new(path, format!("{message} (in the translated event)"))
+        }
+        other => ConnectorError::new("$", format!("{other} (the translated event)")),
     }
 }
 
@@ -177,5 +207,38 @@ mod tests {
         assert_eq!(recognize(&team), Some(Source::AwsTeam));
         assert_eq!(recognize(&apono), Some(Source::Apono));
         assert_eq!(recognize(&glide), Some(Source::CommonFate));
+    }
+
+    #[test]
+    fn a_translated_event_over_a_contract_bound_is_refused_naming_the_field() {
+        // Arrange: a Teleport request for 101 roles (each role a permission).
+        let mut payload = sample("platforms/teleport/access_request.create.docs.json");
+        payload["roles"] = (0..101)
+            .map(|i| serde_json::json!(format!("role-{i}")))
+            .collect();
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        // Act
+        let error = translate(Source::Teleport, &bytes, &TenantId::default_tenant()).unwrap_err();
+        // Assert
+        assert_eq!(error.field, "request.permissions");
+        assert_eq!(
+            error.message,
+            "lists 101 permissions, over the limit of 100 (in the translated event)"
+        );
+    }
+
+    #[test]
+    fn a_payload_over_256_kib_is_refused_unread() {
+        // Arrange
+        let payload = vec![b' '; MAX_PAYLOAD_BYTES + 1];
+        // Act
+        let error = translate(Source::Apono, &payload, &TenantId::default_tenant()).unwrap_err();
+        // Assert
+        assert_eq!(error.field, "$");
+        assert!(
+            error.message.ends_with("over the limit of 262144"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -16,6 +16,11 @@ impl Tags {
         self.0.is_empty()
     }
 
+    /// How many keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// The value of `key`, if tagged.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0

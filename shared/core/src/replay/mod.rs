@@ -6,7 +6,8 @@
 //! processed before that boundary's sweep; a duplicate or a bad line never moves the clock.
 
 use crate::anomaly::{Anomaly, AnomalyType};
-use crate::contract::{parse_observation, ContractError, MAX_EVENT_BYTES};
+use crate::connectors::{ConnectorError, MAX_PAYLOAD_BYTES};
+use crate::contract::{parse_observation, ContractError};
 use crate::domain::AccessEvent;
 use crate::engine::{ChangeKind, Detector, Outcome, Suppressed, SweepScope};
 use crate::lines::{for_each_line, Line};
@@ -261,15 +262,17 @@ pub fn replay_source<R: BufRead>(
     input: R,
     mut on_error: impl FnMut(&LineError),
 ) -> std::io::Result<(Vec<Anomaly>, ReplaySummary)> {
-    for_each_line(input, MAX_EVENT_BYTES, |number, line| {
+    for_each_line(input, MAX_PAYLOAD_BYTES, |number, line| {
         let result = match line {
             Line::Text(text) => replayer.push_payload(number, text, source),
             Line::TooLong(size) => {
                 replayer.summary.lines += 1;
                 replayer.summary.rejected += 1;
+                let message =
+                    format!("the payload is {size} bytes, over the limit of {MAX_PAYLOAD_BYTES}");
                 Err(LineError {
                     line: number,
-                    error: ContractError::TooLarge(size).into(),
+                    error: ConnectorError::new("$", message).into(),
                 })
             }
         };

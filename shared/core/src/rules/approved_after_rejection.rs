@@ -52,6 +52,35 @@ impl Rejection {
     }
 }
 
+/// Open rejections kept per requester: the newest this many at most...
+pub const MAX_OPEN_REJECTIONS: usize = 100;
+/// ...within this many bytes as JSON, so that the requester's item stays well under
+/// DynamoDB's 400 KB whatever the rejected requests held.
+pub const MAX_OPEN_REJECTION_BYTES: usize = 192 * 1024;
+/// Reversed rejections an anomaly's evidence lists: the most recent.
+pub const MAX_REVERSED_LISTED: usize = 25;
+
+/// Record `rejection` among a requester's open ones (once per request), keeping the newest
+/// within [`MAX_OPEN_REJECTIONS`] and [`MAX_OPEN_REJECTION_BYTES`]: the oldest go first.
+pub fn record(open: &mut Vec<Rejection>, rejection: Rejection) {
+    if open.iter().any(|r| r.request_id == rejection.request_id) {
+        return;
+    }
+    open.push(rejection);
+    open.sort_by(|a, b| (a.rejected_at, &a.request_id).cmp(&(b.rejected_at, &b.request_id)));
+    let (mut kept, mut bytes) = (0, 0);
+    for rejection in open.iter().rev() {
+        let size = serde_json::to_vec(rejection).map_or(usize::MAX, |json| json.len());
+        if kept == MAX_OPEN_REJECTIONS || bytes + size > MAX_OPEN_REJECTION_BYTES {
+            break;
+        }
+        kept += 1;
+        bytes += size;
+    }
+    let dropped = open.len() - kept;
+    open.drain(..dropped);
+}
+
 /// An approval that reverses earlier rejections.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reversal {
@@ -107,6 +136,13 @@ pub fn evaluate(
         .cloned()
         .collect();
     let consumed: Vec<RequestId> = matched.iter().map(|r| r.request_id.clone()).collect();
+    let mut recent = matched.clone();
+    recent.sort_by(|a, b| (b.rejected_at, &b.request_id).cmp(&(a.rejected_at, &a.request_id)));
+    let listed = recent
+        .iter()
+        .take(MAX_REVERSED_LISTED)
+        .map(|r| r.request_id.clone())
+        .collect();
     Some(Reversal {
         evidence: Evidence::ApprovedAfterRejection {
             rejected_request_id: latest.request_id.clone(),
@@ -118,7 +154,7 @@ pub fn evaluate(
             days_since_rejection: (approved_at - latest.rejected_at).num_days(),
             common_resources,
             common_permissions,
-            reversed_rejections: consumed.clone(),
+            reversed_rejections: listed,
         },
         consumed,
     })
@@ -261,5 +297,45 @@ mod tests {
     #[test]
     fn the_rejection_of_the_same_request_does_not_count() {
         assert!(evaluate(&config(), &approval_at(DAY), &[rejection("req-new", 0)]).is_none());
+    }
+
+    #[test]
+    fn open_rejections_keep_the_newest_within_the_byte_bound_and_drop_the_oldest() {
+        // Arrange: rejections of 40 KB each (long resource ids), recorded out of order.
+        let large = |id: &str, seconds: i64| {
+            let mut r = rejection(id, seconds);
+            r.resource_ids = (0..100)
+                .map(|i| ResourceId::try_from(format!("{i:0>400}")).unwrap())
+                .collect();
+            r
+        };
+        let mut open = Vec::new();
+        // Act
+        for i in [3, 1, 4, 0, 5, 9, 2, 6, 8, 7] {
+            record(&mut open, large(&format!("r{i}"), i * 60));
+        }
+        record(&mut open, large("r9", 9 * 60));
+        // Assert
+        let bytes = serde_json::to_vec(&open).unwrap().len();
+        assert!(bytes <= MAX_OPEN_REJECTION_BYTES, "{bytes}");
+        let ids: Vec<&str> = open.iter().map(|r| r.request_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["r6", "r7", "r8", "r9"],
+            "the newest, oldest first, once each"
+        );
+    }
+
+    #[test]
+    fn open_rejections_keep_at_most_the_newest_hundred() {
+        // Arrange
+        let mut open = Vec::new();
+        // Act
+        for i in 0..150 {
+            record(&mut open, rejection(&format!("r{i}"), i));
+        }
+        // Assert
+        assert_eq!(open.len(), MAX_OPEN_REJECTIONS);
+        assert_eq!(open[0].request_id.as_str(), "r50");
     }
 }

@@ -6,6 +6,10 @@ use crate::config::HighRiskConfig;
 use crate::domain::AccessRequest;
 use crate::text::KeywordSet;
 
+/// Matches listed per kind (sensitive, elevated): the first found. Each quotes a field of
+/// the request, so the bound keeps the evidence small whatever the request lists.
+pub const MAX_MATCHES_LISTED: usize = 10;
+
 /// The compiled rule.
 #[derive(Debug, Clone)]
 pub struct HighRiskRule {
@@ -46,6 +50,9 @@ impl HighRiskRule {
         let mut found = Vec::new();
         for permission in &request.permissions {
             for keyword in self.elevated.matches_in(permission) {
+                if found.len() == MAX_MATCHES_LISTED {
+                    return found;
+                }
                 found.push(ElevatedMatch {
                     permission: permission.clone(),
                     keyword: keyword.to_owned(),
@@ -65,6 +72,9 @@ impl HighRiskRule {
                 .flat_map(|(k, v)| [(MatchedField::TagKey, k), (MatchedField::TagValue, v)]);
             for (field, value) in name.chain(tags) {
                 for keyword in self.sensitive.matches_in(value) {
+                    if found.len() == MAX_MATCHES_LISTED {
+                        return found;
+                    }
                     found.push(SensitiveMatch {
                         resource_id: resource.id.clone(),
                         field,

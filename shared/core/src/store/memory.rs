@@ -283,9 +283,7 @@ impl RejectionLog for MemoryStore {
             Some(list) => list,
             None => state.rejections.entry(requester.clone()).or_default(),
         };
-        if !list.iter().any(|r| r.request_id == rejection.request_id) {
-            list.push(rejection);
-        }
+        crate::rules::approved_after_rejection::record(list, rejection);
     }
 
     fn consume_rejections(

@@ -149,9 +149,8 @@ impl RejectionLog for Snapshot {
             .iter()
             .any(|r| r.request_id == rejection.request_id);
         if !known {
-            self.requester_mut(tenant, requester)
-                .rejections
-                .push(rejection);
+            let open = &mut self.requester_mut(tenant, requester).rejections;
+            crate::rules::approved_after_rejection::record(open, rejection);
         }
     }
 

@@ -134,12 +134,87 @@ fn condition(stored: Option<u64>) -> Condition {
     stored.map_or(Condition::Absent, Condition::Version)
 }
 
+/// A group item keeps its requests within this many bytes (as DynamoDB counts them), the
+/// newest first. With the group's latest request (at most 64 KiB) the item stays far under
+/// DynamoDB's 400 KB whatever the request ids are, and each request of a busy group costs a
+/// bounded write. The automation patterns need a handful of requests; a sweep every 15
+/// minutes counts every new one of a group that makes fewer than the bound holds (some 1,300
+/// with short ids) in that time.
+pub const MAX_GROUP_ENTRY_BYTES: usize = 64 * 1024;
+
 /// Keep the entries of the last `keep` before the newest one, and one more before that (the
-/// "previous request" of the oldest kept one, for chained renewals).
+/// "previous request" of the oldest kept one, for chained renewals); then the newest within
+/// [`MAX_GROUP_ENTRY_BYTES`].
 fn prune_entries(entries: &mut Vec<GroupEntry>, keep: Duration) {
     let Some(newest) = entries.last().map(|e| e.created_at) else {
         return;
     };
     let first_kept = entries.partition_point(|e| e.created_at < newest - keep);
     entries.drain(..first_kept.saturating_sub(1));
+    let mut bytes = 0;
+    let fitting = entries
+        .iter()
+        .rev()
+        .take_while(|e| {
+            bytes += entry_bytes(e);
+            bytes <= MAX_GROUP_ENTRY_BYTES
+        })
+        .count();
+    entries.drain(..entries.len() - fitting);
+}
+
+/// An entry's size as DynamoDB counts an element of a list of maps: attribute names and
+/// values in UTF-8 (a time as RFC 3339, at most 35 characters), and a few bytes of overhead.
+fn entry_bytes(entry: &GroupEntry) -> usize {
+    const TIME: usize = 35;
+    let ended = entry.ended_at.map_or(0, |_| "ended_at".len() + TIME);
+    4 + "request_id".len() + entry.request_id.as_str().len() + "created_at".len() + TIME + ended
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::RequestId;
+
+    fn entries(n: usize, id_chars: usize) -> Vec<GroupEntry> {
+        let start = DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        (0..n)
+            .map(|i| GroupEntry {
+                request_id: RequestId::try_from(format!("{i:0>id_chars$}")).unwrap(),
+                created_at: start + Duration::seconds(i as i64),
+                ended_at: Some(start),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_busy_group_keeps_its_newest_requests_within_the_byte_bound() {
+        // Arrange: 5,000 requests a second apart, ids of 128 characters.
+        let mut kept = entries(5_000, 128);
+        // Act
+        prune_entries(&mut kept, Duration::days(3));
+        // Assert
+        let bytes: usize = kept.iter().map(entry_bytes).sum();
+        assert!(bytes <= MAX_GROUP_ENTRY_BYTES, "{bytes}");
+        assert!(
+            bytes + entry_bytes(&kept[0]) > MAX_GROUP_ENTRY_BYTES,
+            "as many as fit"
+        );
+        assert_eq!(
+            kept.last().unwrap().request_id.as_str(),
+            format!("{:0>128}", 4_999)
+        );
+    }
+
+    #[test]
+    fn a_quiet_group_keeps_every_request_of_its_window() {
+        // Arrange
+        let mut kept = entries(100, 8);
+        // Act
+        prune_entries(&mut kept, Duration::days(3));
+        // Assert
+        assert_eq!(kept.len(), 100);
+    }
 }
