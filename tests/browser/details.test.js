@@ -35,6 +35,10 @@ const EVIDENCE = {
     assert.ok(shown.Requests.startsWith(`${e.count} between`));
     assert.equal(shown['Request ids'], e.request_ids.join(', '));
   },
+  self_approval: (e, shown) => {
+    assert.ok(shown.Approved.includes(e.approver.id));
+    assert.equal(shown['Same person by'], e.matched_on === 'email' ? 'email (another account)' : 'id');
+  },
 };
 
 for (const type of Object.keys(EVIDENCE)) {

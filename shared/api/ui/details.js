@@ -82,6 +82,10 @@ function evidence(e, zone) {
       add('Request ids', (e.request_ids || []).join(', '));
       break;
     }
+    case 'self_approval':
+      add('Approved', `${when(e.approved_at, zone)} by ${person(e.approver)}`);
+      add('Same person by', e.matched_on === 'email' ? 'email (another account)' : 'id');
+      break;
     default:
       add('Details', JSON.stringify(e));
   }

@@ -4,6 +4,7 @@ export const TYPES = {
   approved_after_rejection: 'Approved after rejection',
   inactive_user: 'Inactive user',
   access_automation: 'Access automation',
+  self_approval: 'Self-approval',
 };
 export const SEVERITIES = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low' };
 export const STATUSES = {

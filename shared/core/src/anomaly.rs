@@ -19,14 +19,16 @@ pub enum AnomalyType {
     ApprovedAfterRejection,
     InactiveUser,
     AccessAutomation,
+    SelfApproval,
 }
 
 impl AnomalyType {
-    pub const ALL: [AnomalyType; 4] = [
+    pub const ALL: [AnomalyType; 5] = [
         Self::HighRiskAccess,
         Self::ApprovedAfterRejection,
         Self::InactiveUser,
         Self::AccessAutomation,
+        Self::SelfApproval,
     ];
 
     /// The wire name.
@@ -36,6 +38,7 @@ impl AnomalyType {
             Self::ApprovedAfterRejection => "approved_after_rejection",
             Self::InactiveUser => "inactive_user",
             Self::AccessAutomation => "access_automation",
+            Self::SelfApproval => "self_approval",
         }
     }
 
@@ -46,6 +49,7 @@ impl AnomalyType {
             Self::ApprovedAfterRejection => "Approved after rejection",
             Self::InactiveUser => "Inactive user",
             Self::AccessAutomation => "Access automation",
+            Self::SelfApproval => "Self-approval",
         }
     }
 
@@ -67,6 +71,10 @@ impl AnomalyType {
             Self::AccessAutomation => &[
                 "Talk to the requester about the automation making these requests.",
                 "If a standing need exists, replace the script with a properly scoped service identity instead of repeated just-in-time requests.",
+            ],
+            Self::SelfApproval => &[
+                "Confirm with the requester why they approved their own request, and have another approver review the access.",
+                "Remove the requester from the approvers of this access flow, or require a second approver, so that nobody can approve their own access.",
             ],
         };
         actions.iter().map(|a| (*a).to_owned()).collect()
@@ -184,6 +192,16 @@ pub struct ElevatedMatch {
     pub keyword: String,
 }
 
+/// How a self-approval's approver was found to be the requester.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelfApprovalMatch {
+    /// The same id.
+    Id,
+    /// The same email, ignoring case (another account of the same person).
+    Email,
+}
+
 /// Which automation pattern fired, with its statistic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "name", rename_all = "snake_case")]
@@ -245,6 +263,11 @@ pub enum Evidence {
         trigger: AutomationTrigger,
         /// How many sweeps found new requests for this anomaly.
         occurrences: u32,
+    },
+    SelfApproval {
+        approver: Party,
+        approved_at: DateTime<Utc>,
+        matched_on: SelfApprovalMatch,
     },
 }
 

@@ -28,6 +28,7 @@ pub struct Config {
     pub approved_after_rejection: ApprovedAfterRejectionConfig,
     pub inactive_user: InactiveUserConfig,
     pub access_automation: AutomationConfig,
+    pub self_approval: SelfApprovalConfig,
     /// Applies to every rule.
     pub allowlist: AllowlistConfig,
     /// Tags for resources by id or name pattern, applied before the rules
@@ -106,6 +107,24 @@ impl Default for ApprovedAfterRejectionConfig {
             enabled: true,
             severity: Severity::High,
             lookback_days: 90,
+            allowlist: AllowlistConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SelfApprovalConfig {
+    pub enabled: bool,
+    pub severity: Severity,
+    pub allowlist: AllowlistConfig,
+}
+
+impl Default for SelfApprovalConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            severity: Severity::High,
             allowlist: AllowlistConfig::default(),
         }
     }
@@ -271,6 +290,7 @@ impl Config {
             &self.approved_after_rejection.allowlist,
             &self.inactive_user.allowlist,
             &self.access_automation.allowlist,
+            &self.self_approval.allowlist,
         ]
         .into_iter()
         .flat_map(|a| {

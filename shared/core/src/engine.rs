@@ -11,6 +11,7 @@ use crate::rules::allowlist::Allowlist;
 use crate::rules::approved_after_rejection::{self, Rejection};
 use crate::rules::high_risk_access::HighRiskRule;
 use crate::rules::inactive_user::{self, LastActivity};
+use crate::rules::self_approval;
 use crate::store::{DetectionStore, GroupKey, GroupState};
 use crate::summary::summarize;
 use chrono::{DateTime, Duration, Utc};
@@ -81,7 +82,7 @@ struct FirstSighting {
 pub struct Detector {
     config: Config,
     high_risk: HighRiskRule,
-    allowlists: [Allowlist; 4],
+    allowlists: [Allowlist; 5],
     catalog: Catalog,
 }
 
@@ -91,6 +92,7 @@ fn index(kind: AnomalyType) -> usize {
         AnomalyType::ApprovedAfterRejection => 1,
         AnomalyType::InactiveUser => 2,
         AnomalyType::AccessAutomation => 3,
+        AnomalyType::SelfApproval => 4,
     }
 }
 
@@ -102,6 +104,7 @@ impl Detector {
             Allowlist::compile(&[global, &config.approved_after_rejection.allowlist])?,
             Allowlist::compile(&[global, &config.inactive_user.allowlist])?,
             Allowlist::compile(&[global, &config.access_automation.allowlist])?,
+            Allowlist::compile(&[global, &config.self_approval.allowlist])?,
         ];
         Ok(Self {
             high_risk: HighRiskRule::new(&config.high_risk_access),
@@ -175,9 +178,7 @@ impl Detector {
             RequestStatus::Rejected if event.is_manual_rejection() => {
                 store.add_rejection(tenant, &request.requester.id, Rejection::from_event(&event));
             }
-            RequestStatus::Approved if self.config.approved_after_rejection.enabled => {
-                self.approval(store, &event, now, &mut out);
-            }
+            RequestStatus::Approved => self.approval(store, &event, now, &mut out),
             status if status.ends_access() => match first.as_mut() {
                 Some(sighting) => sighting.entry.ended_at = Some(event.occurred_at),
                 None => store.record_access_end(tenant, &request.id, event.occurred_at),
@@ -239,6 +240,7 @@ impl Detector {
         }
     }
 
+    /// The approval rules: `self_approval`, then `approved_after_rejection`.
     fn approval<S: DetectionStore>(
         &self,
         store: &mut S,
@@ -247,6 +249,16 @@ impl Detector {
         out: &mut Outcome,
     ) {
         let tenant = &event.tenant_id;
+        if let (true, Some(evidence)) = (
+            self.config.self_approval.enabled,
+            self_approval::evaluate(event),
+        ) {
+            let kind = AnomalyType::SelfApproval;
+            self.raise(store, tenant, kind, &event.request, evidence, now, out);
+        }
+        if !self.config.approved_after_rejection.enabled {
+            return;
+        }
         let requester = &event.request.requester.id;
         let open = store.open_rejections(tenant, requester);
         let Some(reversal) =
@@ -277,6 +289,7 @@ impl Detector {
                 c.access_automation.high_risk_severity
             }
             AnomalyType::AccessAutomation => c.access_automation.severity,
+            AnomalyType::SelfApproval => c.self_approval.severity,
         }
     }
 

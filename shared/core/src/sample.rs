@@ -114,6 +114,11 @@ fn evidence(kind: AnomalyType, request: &RequestId, at: DateTime<Utc>) -> Eviden
             },
             occurrences: 1,
         },
+        AnomalyType::SelfApproval => Evidence::SelfApproval {
+            approver: person(0),
+            approved_at: at,
+            matched_on: crate::anomaly::SelfApprovalMatch::Id,
+        },
     }
 }
 

@@ -1,6 +1,6 @@
 //! One-line, human summaries of anomalies ("who did what, and why it matters").
 
-use crate::anomaly::{AutomationTrigger, Evidence};
+use crate::anomaly::{AutomationTrigger, Evidence, SelfApprovalMatch};
 use crate::domain::{AccessRequest, Party};
 
 fn who(party: &Party) -> &str {
@@ -74,6 +74,13 @@ pub fn summarize(request: &AccessRequest, evidence: &Evidence) -> String {
                 }
             };
             format!("{requester} made {count} automated-looking requests for {target} ({pattern})")
+        }
+        Evidence::SelfApproval { matched_on, .. } => {
+            let how = match matched_on {
+                SelfApprovalMatch::Id => "",
+                SelfApprovalMatch::Email => " (as another account with the same email)",
+            };
+            format!("{requester} approved their own request for {target}{how}")
         }
     }
 }

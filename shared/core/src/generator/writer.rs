@@ -155,7 +155,13 @@ impl<'w, W: Write> Writer<'w, W> {
             } else {
                 "automatic"
             };
-            self.lifecycle(tenant, &request, decided, Some(mode));
+            // One request in 500 is approved by its own requester (no extra draw, so the
+            // rest of the stream is as before).
+            if roll < 0.132 {
+                self.lifecycle_by(tenant, &request, decided, Some("manual"), person.clone());
+            } else {
+                self.lifecycle(tenant, &request, decided, Some(mode));
+            }
         }
     }
 
@@ -167,7 +173,19 @@ impl<'w, W: Write> Writer<'w, W> {
         approved: DateTime<Utc>,
         mode: Option<&str>,
     ) {
-        let decision = mode.map(|m| json!({"mode": m, "by": {"id": "approver-1"}}));
+        self.lifecycle_by(tenant, request, approved, mode, json!({"id": "approver-1"}));
+    }
+
+    /// [`Self::lifecycle`], approved by `by`.
+    fn lifecycle_by(
+        &mut self,
+        tenant: &str,
+        request: &Value,
+        approved: DateTime<Utc>,
+        mode: Option<&str>,
+        by: Value,
+    ) {
+        let decision = mode.map(|m| json!({"mode": m, "by": by}));
         self.event(tenant, approved, request, "approved", decision);
         self.event(
             tenant,

@@ -6,6 +6,7 @@ pub mod allowlist;
 pub mod approved_after_rejection;
 pub mod high_risk_access;
 pub mod inactive_user;
+pub mod self_approval;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
