@@ -68,10 +68,10 @@ pub fn record(open: &mut Vec<Rejection>, rejection: Rejection) {
     }
     open.push(rejection);
     open.sort_by(|a, b| (a.rejected_at, &a.request_id).cmp(&(b.rejected_at, &b.request_id)));
-    let (mut kept, mut bytes) = (0, 0);
+    let (mut kept, mut bytes) = (0, 0_usize);
     for rejection in open.iter().rev() {
         let size = serde_json::to_vec(rejection).map_or(usize::MAX, |json| json.len());
-        if kept == MAX_OPEN_REJECTIONS || bytes + size > MAX_OPEN_REJECTION_BYTES {
+        if kept == MAX_OPEN_REJECTIONS || bytes.saturating_add(size) > MAX_OPEN_REJECTION_BYTES {
             break;
         }
         kept += 1;
